@@ -1,0 +1,68 @@
+/**
+ * Fixed-size bit sets over principal indexes. The access engine keeps membership closures as
+ * bit sets so that "who holds this privilege" is a handful of word-wise ORs, not a graph walk.
+ */
+export type Bitset = Uint32Array;
+
+export function createBitset(size: number): Bitset {
+  return new Uint32Array((size + 31) >>> 5);
+}
+
+export function fullBitset(size: number): Bitset {
+  const set = createBitset(size);
+  set.fill(0xffffffff);
+  const spare = set.length * 32 - size;
+  if (spare > 0) set[set.length - 1] = 0xffffffff >>> spare;
+  return set;
+}
+
+export function hasBit(set: Bitset, index: number): boolean {
+  return ((set[index >>> 5] ?? 0) & (1 << (index & 31))) !== 0;
+}
+
+export function setBit(set: Bitset, index: number): void {
+  set[index >>> 5] = (set[index >>> 5] ?? 0) | (1 << (index & 31));
+}
+
+/** `target |= source`, in place. Returns whether `target` changed. */
+export function orInto(target: Bitset, source: Bitset): boolean {
+  let changed = false;
+  for (let i = 0; i < target.length; i++) {
+    const before = target[i] ?? 0;
+    const after = before | (source[i] ?? 0);
+    if (after !== before) {
+      target[i] = after;
+      changed = true;
+    }
+  }
+  return changed;
+}
+
+/** `target &= source`, in place. */
+export function andInto(target: Bitset, source: Bitset): void {
+  for (let i = 0; i < target.length; i++) target[i] = (target[i] ?? 0) & (source[i] ?? 0);
+}
+
+/** `target &= ~source`, in place. */
+export function andNotInto(target: Bitset, source: Bitset): void {
+  for (let i = 0; i < target.length; i++) target[i] = (target[i] ?? 0) & ~(source[i] ?? 0);
+}
+
+export function isEmpty(set: Bitset): boolean {
+  for (let i = 0; i < set.length; i++) if (set[i] !== 0) return false;
+  return true;
+}
+
+/** Indexes of the set bits, ascending. */
+export function bitsOf(set: Bitset): number[] {
+  const out: number[] = [];
+  for (let w = 0; w < set.length; w++) {
+    let word = set[w] ?? 0;
+    while (word !== 0) {
+      const low = word & -word;
+      out.push((w << 5) + 31 - Math.clz32(low));
+      word ^= low;
+    }
+  }
+  return out;
+}

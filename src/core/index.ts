@@ -1,0 +1,13 @@
+export { accessSetsOf } from './access-sets.ts';
+export * from './bitset.ts';
+export * from './canonical-json.ts';
+export * from './classify.ts';
+export * from './detectors.ts';
+export * from './errors.ts';
+export * from './explain.ts';
+export * from './exposure.ts';
+export * from './glob.ts';
+export * from './model.ts';
+export * from './result.ts';
+export * from './sha256.ts';
+export * from './snapshot.ts';

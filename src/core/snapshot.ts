@@ -1,0 +1,217 @@
+import { canonicalJson, type JsonValue } from './canonical-json.ts';
+import {
+  type Grant,
+  type Membership,
+  type Principal,
+  type PrincipalId,
+  PUBLIC_ID,
+  type Resource,
+  type ResourceId,
+  type SnapshotData,
+} from './model.ts';
+import { err, type Issue, ok, type Result } from './result.ts';
+import { sha256Hex } from './sha256.ts';
+
+/**
+ * One system's access state at one instant: validated, frozen, indexed. Build it with
+ * {@link createSnapshot}; derive a changed one by building a new snapshot, never by mutation.
+ */
+export interface Snapshot extends SnapshotData {
+  readonly principalById: ReadonlyMap<PrincipalId, Principal>;
+  readonly resourceById: ReadonlyMap<ResourceId, Resource>;
+  /** Grants per resource, table-level and column-level together. */
+  readonly grantsByResource: ReadonlyMap<ResourceId, readonly Grant[]>;
+  /** Edges leaving each member. */
+  readonly membershipsOf: ReadonlyMap<PrincipalId, readonly Membership[]>;
+  /** Edges arriving at each group. */
+  readonly membersOf: ReadonlyMap<PrincipalId, readonly Membership[]>;
+}
+
+const PUBLIC_PRINCIPAL: Principal = {
+  id: PUBLIC_ID,
+  name: 'PUBLIC',
+  login: false,
+  superuser: false,
+  bypassRowSecurity: false,
+};
+
+/**
+ * Validates references (every principal, resource and column named exists; ids are unique) and
+ * returns a frozen snapshot. PUBLIC is added when the data does not list it.
+ */
+export function createSnapshot(data: SnapshotData): Result<Snapshot, readonly Issue[]> {
+  const issues: Issue[] = [];
+  const principals = data.principals.some((p) => p.id === PUBLIC_ID)
+    ? data.principals
+    : [PUBLIC_PRINCIPAL, ...data.principals];
+
+  const principalById = indexUnique(principals, (p) => p.id, 'principals', issues);
+  const resourceById = indexUnique(data.resources, (r) => r.id, 'resources', issues);
+  const needPrincipal = (id: PrincipalId, path: readonly (string | number)[]) => {
+    if (!principalById.has(id)) issues.push({ code: 'unknown_principal', path, message: `unknown principal "${id}"` });
+  };
+  const needResource = (id: ResourceId, path: readonly (string | number)[]) => {
+    if (!resourceById.has(id)) issues.push({ code: 'unknown_resource', path, message: `unknown resource "${id}"` });
+  };
+
+  data.memberships.forEach((m, i) => {
+    needPrincipal(m.member, ['memberships', i, 'member']);
+    needPrincipal(m.group, ['memberships', i, 'group']);
+    if (m.member === m.group)
+      issues.push({
+        code: 'self_membership',
+        path: ['memberships', i],
+        message: `"${m.member}" cannot be a member of itself`,
+      });
+    if (m.group === PUBLIC_ID)
+      issues.push({
+        code: 'public_membership',
+        path: ['memberships', i],
+        message: 'everyone belongs to PUBLIC implicitly',
+      });
+  });
+
+  data.resources.forEach((r, i) => {
+    if (r.parent !== undefined) needResource(r.parent, ['resources', i, 'parent']);
+    if (r.owner !== undefined) needPrincipal(r.owner, ['resources', i, 'owner']);
+    r.derivation?.sources.forEach((s, j) => {
+      needResource(s.resource, ['resources', i, 'derivation', 'sources', j, 'resource']);
+    });
+    if (r.routine !== undefined && r.routine.reads !== 'any')
+      r.routine.reads.forEach((id, j) => {
+        needResource(id, ['resources', i, 'routine', 'reads', j]);
+      });
+    r.rowSecurity?.policies.forEach((p, j) => {
+      p.principals.forEach((id, k) => {
+        needPrincipal(id, ['resources', i, 'rowSecurity', 'policies', j, 'principals', k]);
+      });
+    });
+  });
+  checkParentCycles(data.resources, resourceById, issues);
+
+  data.grants.forEach((g, i) => {
+    needPrincipal(g.principal, ['grants', i, 'principal']);
+    const resource = resourceById.get(g.resource);
+    if (resource === undefined) needResource(g.resource, ['grants', i, 'resource']);
+    else if (g.column !== undefined && !resource.columns.some((c) => c.name === g.column))
+      issues.push({
+        code: 'unknown_column',
+        path: ['grants', i, 'column'],
+        message: `resource "${resource.name}" has no column "${g.column}"`,
+      });
+  });
+  data.blanketGrants.forEach((g, i) => {
+    needPrincipal(g.principal, ['blanketGrants', i, 'principal']);
+  });
+  data.defaultGrants.forEach((g, i) => {
+    needPrincipal(g.creator, ['defaultGrants', i, 'creator']);
+    needPrincipal(g.principal, ['defaultGrants', i, 'principal']);
+    if (g.container !== undefined) needResource(g.container, ['defaultGrants', i, 'container']);
+  });
+  if (issues.length > 0) return err(issues);
+
+  const snapshot: Snapshot = {
+    ...data,
+    principals,
+    principalById,
+    resourceById,
+    grantsByResource: groupBy(data.grants, (g) => g.resource),
+    membershipsOf: groupBy(data.memberships, (m) => m.member),
+    membersOf: groupBy(data.memberships, (m) => m.group),
+  };
+  return ok(deepFreeze(snapshot));
+}
+
+const fingerprints = new WeakMap<Snapshot, string>();
+
+/**
+ * SHA-256 over the canonical JSON of the snapshot's content, independent of the order in which
+ * the connector listed things. Equal fingerprints mean equal access state. Computed once, on demand.
+ */
+export function fingerprintOf(snapshot: Snapshot): string {
+  const known = fingerprints.get(snapshot);
+  if (known !== undefined) return known;
+  const sorted = (items: readonly unknown[]) => items.map((item) => canonicalJson(item as JsonValue)).sort();
+  const content = {
+    system: snapshot.system,
+    source: snapshot.source,
+    readPrivilege: snapshot.readPrivilege,
+    facts: snapshot.facts ?? {},
+    principals: sorted(snapshot.principals),
+    memberships: sorted(snapshot.memberships),
+    resources: sorted(snapshot.resources),
+    grants: sorted(snapshot.grants),
+    blanketGrants: sorted(snapshot.blanketGrants),
+    defaultGrants: sorted(snapshot.defaultGrants),
+  };
+  const fingerprint = sha256Hex(canonicalJson(content));
+  fingerprints.set(snapshot, fingerprint);
+  return fingerprint;
+}
+
+/** The chain of parents of a resource, nearest first, excluding the resource itself. */
+export function ancestorsOf(snapshot: Snapshot, resource: Resource): Resource[] {
+  const chain: Resource[] = [];
+  let parentId = resource.parent;
+  while (parentId !== undefined) {
+    const parent = snapshot.resourceById.get(parentId);
+    if (parent === undefined) break;
+    chain.push(parent);
+    parentId = parent.parent;
+  }
+  return chain;
+}
+
+function indexUnique<T, K>(items: readonly T[], key: (item: T) => K, path: string, issues: Issue[]): Map<K, T> {
+  const index = new Map<K, T>();
+  items.forEach((item, i) => {
+    const k = key(item);
+    if (index.has(k)) issues.push({ code: 'duplicate_id', path: [path, i], message: `duplicate id "${String(k)}"` });
+    else index.set(k, item);
+  });
+  return index;
+}
+
+function groupBy<T, K>(items: readonly T[], key: (item: T) => K): Map<K, T[]> {
+  const groups = new Map<K, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const group = groups.get(k);
+    if (group === undefined) groups.set(k, [item]);
+    else group.push(item);
+  }
+  return groups;
+}
+
+function checkParentCycles(
+  resources: readonly Resource[],
+  byId: ReadonlyMap<ResourceId, Resource>,
+  issues: Issue[],
+): void {
+  resources.forEach((resource, i) => {
+    const seen = new Set<ResourceId>([resource.id]);
+    let parentId = resource.parent;
+    while (parentId !== undefined) {
+      if (seen.has(parentId)) {
+        issues.push({
+          code: 'parent_cycle',
+          path: ['resources', i, 'parent'],
+          message: `"${resource.id}" is its own ancestor`,
+        });
+        return;
+      }
+      seen.add(parentId);
+      parentId = byId.get(parentId)?.parent;
+    }
+  });
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value;
+  if (value instanceof Map) {
+    for (const item of value.values()) deepFreeze(item);
+  } else {
+    for (const item of Object.values(value)) deepFreeze(item);
+  }
+  return Object.freeze(value);
+}
