@@ -116,7 +116,6 @@ function propagateLineage(resources: Map<ResourceId, Resource>): Map<ResourceId,
       for (const ref of resource.derivation.sources) {
         const source = resources.get(ref.resource);
         if (source === undefined) continue;
-        for (const label of source.labels) add(labels, label.name, { kind: 'lineage', from: source.id });
         const used = ref.columns.length > 0 ? ref.columns : source.columns.map((c) => c.name);
         for (const sourceColumn of source.columns) {
           if (!used.includes(sourceColumn.name)) continue;
@@ -127,6 +126,11 @@ function propagateLineage(resources: Map<ResourceId, Resource>): Map<ResourceId,
             if (same !== undefined) add(same.labels, label.name, lineage);
           }
         }
+        // Whole-resource labels flow on; labels that only summarise a source's columns do not,
+        // so a view of a view's harmless columns stays unlabelled.
+        for (const label of source.labels)
+          if (label.source.kind !== 'lineage' || label.source.column === undefined)
+            add(labels, label.name, { kind: 'lineage', from: source.id });
       }
       const before = resource.labels.length + resource.columns.reduce((n, c) => n + c.labels.length, 0);
       const after = labels.length + columns.reduce((n, c) => n + c.labels.length, 0);

@@ -6,6 +6,7 @@ export * from './detectors.ts';
 export * from './errors.ts';
 export * from './explain.ts';
 export * from './exposure.ts';
+export * from './find.ts';
 export * from './glob.ts';
 export * from './model.ts';
 export * from './result.ts';

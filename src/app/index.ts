@@ -1,0 +1,5 @@
+export * from './classification.ts';
+export * from './explain-report.ts';
+export * from './exposure-report.ts';
+export type { SystemSource } from './ports.ts';
+export { readClassified } from './read-classified.ts';
