@@ -50,8 +50,8 @@ export function accessSetsOf(snapshot: Snapshot): AccessSets {
 
 function createAccessSets(snapshot: Snapshot): AccessSets {
   const closures = computeClosures(snapshot);
-  const { size, heldBy, superusers, rowSecurityBypass, everyone, indexOf } = closures;
-  const heldByOf = (id: string): Bitset => heldBy[indexOf.get(id) ?? -1] ?? createBitset(size);
+  const { size, superusers, rowSecurityBypass, everyone, indexOf } = closures;
+  const heldByOf = closures.heldBy;
 
   const blanketByPrivilege = new Map<string, { kinds: ReadonlySet<string>; principal: string }[]>();
   for (const blanket of snapshot.blanketGrants) {
@@ -65,13 +65,25 @@ function createAccessSets(snapshot: Snapshot): AccessSets {
     const key = `${privilege}\u0000${resource.id}\u0000${column ?? ''}`;
     const cached = holderCache.get(key);
     if (cached !== undefined) return cached;
-    const set = createBitset(size);
-    orInto(set, superusers);
-    for (const grant of snapshot.grantsByResource.get(resource.id) ?? [])
-      if (grant.privilege === privilege && (grant.column === undefined || grant.column === column))
-        orInto(set, heldByOf(grant.principal));
-    for (const blanket of blanketByPrivilege.get(privilege) ?? [])
-      if (blanket.kinds.has(resource.kind)) orInto(set, heldByOf(blanket.principal));
+    let set: Bitset;
+    if (column === undefined) {
+      set = superusers.slice();
+      for (const grant of snapshot.grantsByResource.get(resource.id) ?? [])
+        if (grant.privilege === privilege && grant.column === undefined) orInto(set, heldByOf(grant.principal));
+      for (const blanket of blanketByPrivilege.get(privilege) ?? [])
+        if (blanket.kinds.has(resource.kind)) orInto(set, heldByOf(blanket.principal));
+    } else {
+      // A grant on the whole resource covers every column; add the column's own grants.
+      const whole = holders(privilege, resource);
+      const own = (snapshot.grantsByResource.get(resource.id) ?? []).filter(
+        (g) => g.privilege === privilege && g.column === column,
+      );
+      if (own.length === 0) set = whole;
+      else {
+        set = whole.slice();
+        for (const grant of own) orInto(set, heldByOf(grant.principal));
+      }
+    }
     holderCache.set(key, set);
     return set;
   }

@@ -48,6 +48,13 @@ export function andNotInto(target: Bitset, source: Bitset): void {
   for (let i = 0; i < target.length; i++) target[i] = (target[i] ?? 0) & ~(source[i] ?? 0);
 }
 
+export function equalSets(a: Bitset, b: Bitset): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 export function isEmpty(set: Bitset): boolean {
   for (let i = 0; i < set.length; i++) if (set[i] !== 0) return false;
   return true;

@@ -1,8 +1,7 @@
 import { DETECTORS, type Detector, detectColumn } from './detectors.ts';
 import type { Glob } from './glob.ts';
 import type { Column, Label, LabelSource, Resource, ResourceId } from './model.ts';
-import type { Issue, Result } from './result.ts';
-import { ancestorsOf, createSnapshot, type Snapshot } from './snapshot.ts';
+import { ancestorsOf, type Snapshot, withLabels } from './snapshot.ts';
 
 /** Label names are short identifiers: `pii`, `secret`, `financial`, `hr-confidential`. */
 export const LABEL_NAME = /^[a-z][a-z0-9_-]{0,62}$/;
@@ -46,7 +45,7 @@ export function labelsInComment(comment: string | undefined): string[] {
  * and labels flow along derivations (a view over a labelled column is labelled). Each label keeps
  * its source; where one name comes from several, the first of config, comment, detector, lineage wins.
  */
-export function classify(snapshot: Snapshot, rules: ClassificationRules): Result<Snapshot, readonly Issue[]> {
+export function classify(snapshot: Snapshot, rules: ClassificationRules): Snapshot {
   const detectors =
     rules.detectors === false
       ? []
@@ -55,6 +54,18 @@ export function classify(snapshot: Snapshot, rules: ClassificationRules): Result
         : rules.detectors;
   const useComments = rules.comments ?? true;
 
+  // Column names repeat across tables (id, email, created_at): detect each name once.
+  const detected = new Map<string, Detector[]>();
+  const detect = (name: string) => {
+    let found = detected.get(name);
+    if (found === undefined) {
+      found = detectColumn(name, detectors);
+      detected.set(name, found);
+    }
+    return found;
+  };
+  // Resources and columns that gain no label keep their (frozen) identity, so that relabelling a
+  // large snapshot copies only what changed.
   const own = new Map<ResourceId, Resource>();
   for (const resource of snapshot.resources) {
     const labels = [...resource.labels];
@@ -63,26 +74,28 @@ export function classify(snapshot: Snapshot, rules: ClassificationRules): Result
     if (useComments)
       for (const name of labelsInComment(resource.comment))
         add(labels, name, { kind: 'comment', resource: resource.id });
-    const columns = resource.columns.map((column) =>
-      labelColumn(resource, column, rules.rules, useComments, detectors),
-    );
-    own.set(resource.id, { ...resource, labels, columns });
+    const columns = resource.columns.map((column) => labelColumn(resource, column, rules.rules, useComments, detect));
+    const unchanged = labels.length === resource.labels.length && columns.every((c, i) => c === resource.columns[i]);
+    own.set(resource.id, unchanged ? resource : { ...resource, labels, columns });
   }
 
   const inherited = new Map<ResourceId, Resource>();
   for (const resource of own.values()) {
-    if (!resource.readable) {
+    if (!resource.readable || resource.parent === undefined) {
       inherited.set(resource.id, resource);
       continue;
     }
     const labels = [...resource.labels];
     for (const ancestor of ancestorsOf(snapshot, resource))
       for (const label of own.get(ancestor.id)?.labels ?? []) add(labels, label.name, label.source);
-    inherited.set(resource.id, { ...resource, labels });
+    inherited.set(resource.id, labels.length === resource.labels.length ? resource : { ...resource, labels });
   }
 
   const resources = propagateLineage(inherited);
-  return createSnapshot({ ...snapshot, resources: snapshot.resources.map((r) => resources.get(r.id) as Resource) });
+  return withLabels(
+    snapshot,
+    snapshot.resources.map((r) => resources.get(r.id) as Resource),
+  );
 }
 
 function labelColumn(
@@ -90,7 +103,7 @@ function labelColumn(
   column: Column,
   rules: readonly LabelRule[],
   useComments: boolean,
-  detectors: readonly Detector[],
+  detect: (name: string) => readonly Detector[],
 ): Column {
   const labels = [...column.labels];
   const path = [...resource.path, column.name];
@@ -100,9 +113,9 @@ function labelColumn(
     for (const name of labelsInComment(column.comment))
       add(labels, name, { kind: 'comment', resource: resource.id, column: column.name });
   if (resource.readable && resource.derivation === undefined)
-    for (const detector of detectColumn(column.name, detectors))
+    for (const detector of detect(column.name))
       add(labels, detector.label, { kind: 'detector', detector: detector.name, column: column.name });
-  return { ...column, labels };
+  return labels.length === column.labels.length ? column : { ...column, labels };
 }
 
 /** Labels flow from sources to derived resources until nothing changes (views over views). */

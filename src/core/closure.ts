@@ -1,26 +1,27 @@
-import { type Bitset, createBitset, fullBitset, orInto, setBit } from './bitset.ts';
+import { andInto, type Bitset, bitsOf, createBitset, fullBitset, hasBit, setBit } from './bitset.ts';
 import { type PrincipalId, PUBLIC_ID } from './model.ts';
 import type { Snapshot } from './snapshot.ts';
 
 /**
- * Membership closures of one snapshot, computed once. The two kinds of reach are kept apart, as
- * PostgreSQL keeps them: holding a group's privileges (inheritance) is not the same as being able
- * to act as the group (SET ROLE), which also brings the group's attributes.
+ * Membership closures of one snapshot. The two kinds of reach are kept apart, as PostgreSQL keeps
+ * them: holding a group's privileges (inheritance) is not the same as being able to act as the
+ * group (SET ROLE), which also brings the group's attributes. Each closure is computed the first
+ * time it is asked for and kept for the life of the snapshot.
  */
 export interface Closures {
   readonly size: number;
+  /** Principal ids in code-unit order: iterating indexes yields principals sorted by id. */
   readonly ids: readonly PrincipalId[];
   readonly indexOf: ReadonlyMap<PrincipalId, number>;
   /**
-   * `heldBy[g]`: every principal that holds g's privileges through inheritance, g included.
-   * Everyone holds PUBLIC's privileges.
+   * Every principal that holds the privileges of principal `id` through inheritance, itself
+   * included. Everyone holds PUBLIC's privileges. Unknown ids give the empty set.
    */
-  readonly heldBy: readonly Bitset[];
-  /**
-   * `actAs[p]`: principals p can act as, p first, through chains of `set` edges (login principals
-   * only; empty for the rest, which never start a session).
-   */
-  readonly actAs: readonly Int32Array[];
+  heldBy(id: PrincipalId): Bitset;
+  /** Principals the login at `index` can act as, itself first, through chains of `set` edges. */
+  actAs(index: number): Int32Array;
+  /** `setMembers[g]`: principals with a `set` edge to g (one step of actAs, reversed). */
+  readonly setMembers: readonly Int32Array[];
   readonly logins: Bitset;
   readonly superusers: Bitset;
   /** Superusers and principals that bypass row security. */
@@ -29,7 +30,7 @@ export interface Closures {
 }
 
 export function computeClosures(snapshot: Snapshot): Closures {
-  const ids = snapshot.principals.map((p) => p.id);
+  const ids = snapshot.principals.map((p) => p.id).sort();
   const size = ids.length;
   const indexOf = new Map(ids.map((id, i) => [id, i]));
   const at = (id: PrincipalId) => indexOf.get(id) ?? -1;
@@ -37,96 +38,91 @@ export function computeClosures(snapshot: Snapshot): Closures {
   const logins = createBitset(size);
   const superusers = createBitset(size);
   const rowSecurityBypass = createBitset(size);
-  snapshot.principals.forEach((p, i) => {
+  for (const p of snapshot.principals) {
+    const i = at(p.id);
     if (p.login) setBit(logins, i);
     if (p.superuser) setBit(superusers, i);
     if (p.superuser || p.bypassRowSecurity) setBit(rowSecurityBypass, i);
-  });
+  }
 
   const inheritMembers: number[][] = ids.map(() => []);
   const setGroups: number[][] = ids.map(() => []);
+  const setMembers: number[][] = ids.map(() => []);
   for (const m of snapshot.memberships) {
     const member = at(m.member);
     const group = at(m.group);
     if (m.inherit) inheritMembers[group]?.push(member);
-    if (m.set) setGroups[member]?.push(group);
+    if (m.set) {
+      setGroups[member]?.push(group);
+      setMembers[group]?.push(member);
+    }
   }
 
+  const everyone = fullBitset(size);
+  const empty = createBitset(size);
+  const heldByCache = new Map<number, Bitset>();
+  const actAsCache = new Map<number, Int32Array>();
   return {
     size,
     ids,
     indexOf,
-    heldBy: inheritanceClosure(size, inheritMembers, at(PUBLIC_ID)),
-    actAs: actAsClosure(size, setGroups, logins),
+    heldBy(id) {
+      const group = at(id);
+      if (group < 0) return empty;
+      if (id === PUBLIC_ID) return everyone;
+      let set = heldByCache.get(group);
+      if (set === undefined) {
+        set = walk(size, group, inheritMembers).reached;
+        heldByCache.set(group, set);
+      }
+      return set;
+    },
+    actAs(index) {
+      let reach = actAsCache.get(index);
+      if (reach === undefined) {
+        reach = Int32Array.from(walk(size, index, setGroups).order);
+        actAsCache.set(index, reach);
+      }
+      return reach;
+    },
+    setMembers: setMembers.map((members) => Int32Array.from(members)),
     logins,
     superusers,
     rowSecurityBypass,
-    everyone: fullBitset(size),
+    everyone,
   };
 }
 
 /**
- * heldBy[g] = {g} ∪ heldBy[m] for every inheriting member m of g. Groups are processed after
- * their members (Kahn's order over member → group edges); members of a cycle, which PostgreSQL
- * forbids but other systems allow, are settled by iterating to a fixed point.
+ * Everything reachable from `start` along `edges`, `start` included, as a set and in the order
+ * reached (nearest first). Cycles are harmless.
  */
-function inheritanceClosure(size: number, inheritMembers: readonly number[][], publicIndex: number): Bitset[] {
-  const heldBy = Array.from({ length: size }, (_, i) => {
-    const set = createBitset(size);
-    setBit(set, i);
-    return set;
-  });
-  const groupsOf: number[][] = Array.from({ length: size }, () => []);
-  const pendingMembers = new Int32Array(size);
-  inheritMembers.forEach((members, group) => {
-    pendingMembers[group] = members.length;
-    for (const member of members) groupsOf[member]?.push(group);
-  });
-  const ready: number[] = [];
-  for (let i = 0; i < size; i++) if (pendingMembers[i] === 0) ready.push(i);
-  const settled = new Uint8Array(size);
-  while (ready.length > 0) {
-    const node = ready.pop() as number;
-    settled[node] = 1;
-    const own = heldBy[node] as Bitset;
-    for (const member of inheritMembers[node] ?? []) orInto(own, heldBy[member] as Bitset);
-    for (const group of groupsOf[node] ?? []) {
-      pendingMembers[group] = (pendingMembers[group] ?? 0) - 1;
-      if (pendingMembers[group] === 0) ready.push(group);
-    }
-  }
-  const cyclic = [];
-  for (let i = 0; i < size; i++) if (settled[i] === 0) cyclic.push(i);
-  for (let changed = cyclic.length > 0; changed; ) {
-    changed = false;
-    for (const group of cyclic)
-      for (const member of inheritMembers[group] ?? [])
-        if (orInto(heldBy[group] as Bitset, heldBy[member] as Bitset)) changed = true;
-  }
-  if (publicIndex >= 0) heldBy[publicIndex] = fullBitset(size);
-  return heldBy;
+function walk(size: number, start: number, edges: readonly number[][]): { reached: Bitset; order: number[] } {
+  const reached = createBitset(size);
+  setBit(reached, start);
+  const order = [start];
+  for (let i = 0; i < order.length; i++)
+    for (const next of edges[order[i] as number] ?? [])
+      if (!hasBit(reached, next)) {
+        setBit(reached, next);
+        order.push(next);
+      }
+  return { reached, order };
 }
 
-function actAsClosure(size: number, setGroups: readonly number[][], logins: Bitset): Int32Array[] {
-  const empty = new Int32Array(0);
-  const seen = new Int32Array(size).fill(-1);
-  const result: Int32Array[] = [];
-  for (let start = 0; start < size; start++) {
-    if (((logins[start >>> 5] ?? 0) & (1 << (start & 31))) === 0) {
-      result.push(empty);
-      continue;
-    }
-    const reach = [start];
-    seen[start] = start;
-    for (let i = 0; i < reach.length; i++) {
-      for (const group of setGroups[reach[i] as number] ?? []) {
-        if (seen[group] !== start) {
-          seen[group] = start;
-          reach.push(group);
-        }
+/**
+ * Login principals that can act as at least one member of `roots`: a walk backwards along `set`
+ * edges, touching each principal and edge at most once.
+ */
+export function loginsActingAs(closures: Closures, roots: Bitset): Bitset {
+  const reached = roots.slice();
+  const queue = bitsOf(roots);
+  for (let i = 0; i < queue.length; i++)
+    for (const member of closures.setMembers[queue[i] as number] ?? [])
+      if (!hasBit(reached, member)) {
+        setBit(reached, member);
+        queue.push(member);
       }
-    }
-    result.push(Int32Array.from(reach));
-  }
-  return result;
+  andInto(reached, closures.logins);
+  return reached;
 }

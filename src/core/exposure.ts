@@ -1,6 +1,6 @@
 import { accessSetsOf, type ResourceAccessSets } from './access-sets.ts';
-import { andInto, type Bitset, hasBit, isEmpty } from './bitset.ts';
-import type { Closures } from './closure.ts';
+import { andInto, type Bitset, bitsOf, equalSets, hasBit, isEmpty } from './bitset.ts';
+import { type Closures, loginsActingAs } from './closure.ts';
 import type { DefaultGrant, PrincipalId, Resource, ResourceId } from './model.ts';
 import type { Snapshot } from './snapshot.ts';
 
@@ -75,10 +75,14 @@ export function computeExposure(snapshot: Snapshot, options: ExposureOptions = {
       return {
         resource,
         readers: readersOf(sets.closures, access),
-        potential: potentialPaths(snapshot, access, routines),
+        potential: routines.length === 0 ? [] : potentialPaths(snapshot, access, routines),
       };
     });
-  return { system: snapshot.system, resources, latent: latentExposure(snapshot) };
+  return {
+    system: snapshot.system,
+    resources,
+    latent: snapshot.defaultGrants.length === 0 ? [] : latentExposure(snapshot),
+  };
 }
 
 /** Access of one principal to one resource, by the same rules as {@link computeExposure}. */
@@ -89,22 +93,34 @@ export function accessOf(snapshot: Snapshot, principal: PrincipalId, resource: R
   return readerAt(sets.closures, sets.forResource(resource), index);
 }
 
+/**
+ * Readers of one resource. The sets of logins that can act as someone who reads all rows, all
+ * columns, or anything are found by walking `set` edges backwards from those acting identities;
+ * only logins that read some columns and nothing more need their own roles scanned.
+ */
 function readersOf(closures: Closures, access: ResourceAccessSets): Reader[] {
-  const eligible = access.sessionGate.slice();
-  andInto(eligible, closures.logins);
   const readers: Reader[] = [];
   if (isEmpty(access.any)) return readers;
-  for (let i = 0; i < closures.size; i++) {
-    if (!hasBit(eligible, i)) continue;
-    const reader = readerAt(closures, access, i);
-    if (reader !== undefined) readers.push(reader);
+  const candidates = loginsActingAs(closures, access.any);
+  andInto(candidates, access.sessionGate);
+  // Without column grants or row security the three sets coincide: walk once.
+  const filtered = equalSets(access.allColumns, access.any) ? candidates : loginsActingAs(closures, access.allColumns);
+  const full = equalSets(access.allRows, access.allColumns) ? filtered : loginsActingAs(closures, access.allRows);
+  for (const index of bitsOf(candidates)) {
+    const principal = closures.ids[index] as PrincipalId;
+    if (hasBit(full, index)) readers.push({ principal, access: 'full' });
+    else if (hasBit(filtered, index)) readers.push({ principal, access: 'filtered' });
+    else {
+      const reader = readerAt(closures, access, index);
+      if (reader !== undefined) readers.push(reader);
+    }
   }
-  return readers.sort((a, b) => compareText(a.principal, b.principal));
+  return readers;
 }
 
 function readerAt(closures: Closures, access: ResourceAccessSets, index: number): Reader | undefined {
   if (!hasBit(closures.logins, index) || !hasBit(access.sessionGate, index)) return undefined;
-  const actAs = closures.actAs[index] ?? new Int32Array(0);
+  const actAs = closures.actAs(index);
   let filtered = false;
   let partial = false;
   for (const role of actAs) {
@@ -138,7 +154,7 @@ function potentialPaths(
     if (owner === undefined || !hasBit(access.any, owner)) continue;
     const invokers = sets.holders(routine.routine?.invokePrivilege ?? '', routine).slice();
     andInto(invokers, sets.actingGate(routine));
-    const principals = loginsActingAs(closures, invokers, sets.sessionGate(routine));
+    const principals = loginIdsActingAs(closures, invokers, sets.sessionGate(routine));
     if (principals.length > 0) paths.push({ routine: routine.id, owner: routine.owner, principals });
   }
   return paths;
@@ -164,27 +180,22 @@ function latentExposure(snapshot: Snapshot): LatentExposure[] {
       columns: [],
       ...(grant.container === undefined ? {} : { parent: grant.container }),
     };
-    const acting = closures.heldBy[closures.indexOf.get(grant.principal) ?? -1]?.slice();
-    if (acting === undefined) continue;
+    const acting = closures.heldBy(grant.principal).slice();
     andInto(acting, sets.actingGate(future));
     latent.push({
       grant,
-      principals: loginsActingAs(closures, acting, sets.sessionGate(future)),
+      principals: loginIdsActingAs(closures, acting, sets.sessionGate(future)),
       labelledInContainer: grant.container === undefined ? 0 : (labelledByContainer.get(grant.container) ?? 0),
     });
   }
   return latent;
 }
 
-/** Login principals that pass `sessionGate` and can act as some member of `acting`. */
-function loginsActingAs(closures: Closures, acting: Bitset, sessionGate: Bitset): PrincipalId[] {
-  const principals: PrincipalId[] = [];
-  if (isEmpty(acting)) return principals;
-  for (let i = 0; i < closures.size; i++) {
-    if (!hasBit(closures.logins, i) || !hasBit(sessionGate, i)) continue;
-    if ((closures.actAs[i] ?? []).some((role) => hasBit(acting, role))) principals.push(closures.ids[i] as PrincipalId);
-  }
-  return principals.sort(compareText);
+/** Ids of the login principals that pass `sessionGate` and can act as some member of `acting`, sorted. */
+function loginIdsActingAs(closures: Closures, acting: Bitset, sessionGate: Bitset): PrincipalId[] {
+  const logins = loginsActingAs(closures, acting);
+  andInto(logins, sessionGate);
+  return bitsOf(logins).map((index) => closures.ids[index] as PrincipalId);
 }
 
 function compareText(a: string, b: string): number {

@@ -2,6 +2,7 @@ export { accessSetsOf } from './access-sets.ts';
 export * from './bitset.ts';
 export * from './canonical-json.ts';
 export * from './classify.ts';
+export * from './collections.ts';
 export * from './detectors.ts';
 export * from './errors.ts';
 export * from './explain.ts';

@@ -250,9 +250,8 @@ describe.each(ENGINES)('read paths on $name', (engine) => {
           rules: [{ label: 'contact', glob: glob.value }],
           detectors: false,
         });
-        if (!labelled.ok) throw new Error('classification failed');
-        const contacts = labelled.value.resources.find((r) => r.name === `${s.name('hr')}.contacts`);
-        const ids = labelled.value.resources.find((r) => r.name === `${s.name('hr')}.ids`);
+        const contacts = labelled.resources.find((r) => r.name === `${s.name('hr')}.contacts`);
+        const ids = labelled.resources.find((r) => r.name === `${s.name('hr')}.ids`);
         expect(contacts?.labels).toEqual([
           { name: 'contact', source: { kind: 'lineage', from: `relation:${s.name('hr')}.emp`, column: 'email' } },
         ]);

@@ -3,7 +3,7 @@ import { FirebreakError } from '../../core/index.ts';
 import { openDemoSystem } from '../../runtime/index.ts';
 import { defineCommand } from '../command.ts';
 import { EXIT } from '../exit-codes.ts';
-import { renderExposureTable } from '../render/exposure-text.ts';
+import { formatExposure } from '../render/exposure-text.ts';
 
 export const demoCommand = defineCommand({
   name: 'demo',
@@ -28,7 +28,7 @@ export const demoCommand = defineCommand({
     const source = await openDemoSystem();
     try {
       const report = await reportExposure(source, rules.value);
-      io.stdout(options.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderExposureTable(report));
+      io.stdout(formatExposure(report, options.format));
       return EXIT.ok;
     } finally {
       await source.close();

@@ -1,7 +1,7 @@
 import { reportExposure } from '../../app/index.ts';
 import { defineCommand } from '../command.ts';
 import { EXIT } from '../exit-codes.ts';
-import { renderExposureTable } from '../render/exposure-text.ts';
+import { formatExposure } from '../render/exposure-text.ts';
 import { openFromOptions, SYSTEM_OPTIONS } from '../system-options.ts';
 
 export const exposureCommand = defineCommand({
@@ -30,7 +30,7 @@ export const exposureCommand = defineCommand({
     const { source, rules } = await openFromOptions(options, io);
     try {
       const report = await reportExposure(source, rules);
-      io.stdout(options.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderExposureTable(report));
+      io.stdout(formatExposure(report, options.format));
       return EXIT.ok;
     } finally {
       await source.close();

@@ -64,3 +64,8 @@ export function renderExposureTable(report: ExposureReport): string {
   );
   return `${out.join('\n')}\n`;
 }
+
+/** The exposure report in the format a command was asked for. */
+export function formatExposure(report: ExposureReport, format: string | undefined): string {
+  return format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderExposureTable(report);
+}

@@ -4,6 +4,7 @@ import {
   type DefaultGrant,
   type Derivation,
   type Grant,
+  groupBy,
   type Membership,
   type Principal,
   PUBLIC_ID,
@@ -333,15 +334,4 @@ function routineReads(
     for (const id of relationsByName.get(name) ?? []) reads.add(id);
   }
   return [...reads].sort();
-}
-
-function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
-  for (const item of items) {
-    const k = key(item);
-    const group = groups.get(k);
-    if (group === undefined) groups.set(k, [item]);
-    else group.push(item);
-  }
-  return groups;
 }
