@@ -133,6 +133,11 @@ describe.each(ENGINES)('read paths on $name', (engine) => {
         expect(explanation.missing).toContainEqual(
           expect.objectContaining({ kind: 'gate', privilege: 'CONNECT', checkedAs: 'session' }),
         );
+        // On the server, a real login confirms what has_database_privilege told the oracle.
+        if (s.logIn !== undefined) {
+          expect(await s.logIn('alice')).toMatch(/permission denied for database/);
+          expect(await s.logIn('bob')).toBeUndefined();
+        }
       },
     );
   });

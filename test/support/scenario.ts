@@ -1,4 +1,5 @@
 import type { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
 import { type Queryable, readPostgresSnapshot } from '../../src/connectors/postgres/index.ts';
 import {
   classify,
@@ -34,6 +35,11 @@ export interface Scenario {
   explain(snapshot: Snapshot, principal: string, relation: string): Explanation;
   /** What the database itself allows on a relation, in the same form as {@link readers}. */
   observe(relation: string): Promise<Record<string, string>>;
+  /**
+   * Logs in as a role over the network and returns the server's error, or undefined when the
+   * login succeeds. Only the server engine has one: PGlite has no second session to open.
+   */
+  readonly logIn?: (role: string) => Promise<string | undefined>;
 }
 
 export interface Engine {
@@ -55,8 +61,23 @@ export const serverEngine: Engine = {
         const database = await createTestDatabase(`${prefix}db`);
         const version = await database.client.query(`select current_setting('server_version_num')::int as v`);
         const modern = (version.rows[0] as { v: number }).v >= 160000;
+        const logIn = async (role: string) => {
+          const url = new URL(database.url);
+          url.username = encodeURIComponent(`${prefix}${role}`);
+          const client = new pg.Client({ connectionString: url.toString() });
+          client.on('error', () => {});
+          try {
+            await client.connect();
+            return undefined;
+          } catch (error) {
+            return (error as Error).message;
+          } finally {
+            await client.end().catch(() => {});
+          }
+        };
         return {
           ...buildScenario('PostgreSQL server', modern, database.client, prefix, database.name),
+          logIn,
           dispose: () => dispose(database, prefix),
         };
       },
