@@ -126,3 +126,21 @@ export function loginsActingAs(closures: Closures, roots: Bitset): Bitset {
   andInto(reached, closures.logins);
   return reached;
 }
+
+/**
+ * Whether `member` holds the privileges of `group` (it is the group, or reaches it along
+ * inheriting memberships). A walk for one question, without building closures.
+ */
+export function inheritsFrom(snapshot: Snapshot, member: PrincipalId, group: PrincipalId): boolean {
+  if (member === group || group === PUBLIC_ID) return true;
+  const seen = new Set([member]);
+  const queue = [member];
+  for (let i = 0; i < queue.length; i++)
+    for (const edge of snapshot.membershipsOf.get(queue[i] as PrincipalId) ?? []) {
+      if (!edge.inherit || seen.has(edge.group)) continue;
+      if (edge.group === group) return true;
+      seen.add(edge.group);
+      queue.push(edge.group);
+    }
+  return false;
+}

@@ -65,6 +65,8 @@ export interface Column {
   readonly name: string;
   readonly labels: readonly Label[];
   readonly comment?: string;
+  /** The source's type name, e.g. `character varying(255)`; for rebuilding a shadow copy. */
+  readonly type?: string;
 }
 
 /** A row policy (PostgreSQL: `pg_policy`). */
@@ -78,6 +80,8 @@ export interface RowPolicy {
   readonly principals: readonly PrincipalId[];
   /** The condition as written in the source, for display. */
   readonly condition: string | null;
+  /** The condition new or changed rows must meet (PostgreSQL `WITH CHECK`), for display. */
+  readonly check?: string;
   /** The condition admits every row (e.g. `USING (true)`). Conservative: false when unsure. */
   readonly admitsAllRows: boolean;
 }
@@ -152,6 +156,8 @@ export interface Resource {
   readonly derivation?: Derivation;
   readonly routine?: Routine;
   readonly comment?: string;
+  /** Source text that defines the resource (a view's query, a function's code), when it has one. */
+  readonly definition?: string;
 }
 
 /**

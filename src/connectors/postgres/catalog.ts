@@ -15,6 +15,8 @@ const serverRow = z.object({
   version_text: text,
   database: text,
   current_user: text,
+  /** The role created with the cluster (oid 10): PostgreSQL 16+ records it as the grantor of superusers' role grants. */
+  bootstrap_superuser: text,
 });
 
 const roleRow = z.object({
@@ -65,11 +67,13 @@ const relationRow = z.object({
   force_row_security: z.boolean(),
   options: texts,
   comment: nullableText,
+  definition: nullableText,
 });
 
 const columnRow = z.object({
   relation_oid: text,
   name: text,
+  type: text,
   acl: texts,
   comment: nullableText,
 });
@@ -82,6 +86,7 @@ const policyRow = z.object({
   /** Role names; the empty string stands for PUBLIC. */
   roles: texts,
   qual: nullableText,
+  with_check: nullableText,
 });
 
 const dependencyRow = z.object({
@@ -98,6 +103,7 @@ const functionRow = z.object({
   owner: text,
   language: text,
   source: nullableText,
+  definition: nullableText,
   acl: texts,
   default_acl: z.boolean(),
 });
@@ -135,15 +141,19 @@ export interface CatalogRows {
   readonly defaultAcls: readonly DefaultAclRow[];
 }
 
-/** Relation kinds that hold or return rows: table, view, materialized view, foreign, partitioned. */
-export const RELATION_KINDS = ['r', 'v', 'm', 'f', 'p'] as const;
+/**
+ * Relation kinds read: tables, views, materialized views, foreign and partitioned tables hold or
+ * return rows; sequences are read too, so that changes naming them can be interpreted.
+ */
+export const RELATION_KINDS = ['r', 'v', 'm', 'f', 'p', 'S'] as const;
 
 const USER_SCHEMAS = `n.nspname <> 'information_schema' and n.nspname !~ '^pg_'`;
 const KINDS = `(${RELATION_KINDS.map((k) => `'${k}'`).join(',')})`;
 
 const QUERIES = {
   server: `select current_setting('server_version_num')::int4 as version, version() as version_text,
-      current_database()::text as database, current_user::text as current_user`,
+      current_database()::text as database, current_user::text as current_user,
+      (select rolname::text from pg_catalog.pg_roles where oid = 10) as bootstrap_superuser`,
   roles: `select rolname::text as name, rolsuper as superuser, rolinherit as inherit, rolcanlogin as login,
       rolbypassrls as bypassrls, rolcreaterole as createrole, rolcreatedb as createdb
     from pg_catalog.pg_roles`,
@@ -172,15 +182,17 @@ const QUERIES = {
     where ${USER_SCHEMAS}`,
   relations: `select c.oid::text as oid, c.relnamespace::text as schema_oid, c.relname::text as name,
       c.relkind::text as kind, pg_catalog.pg_get_userbyid(c.relowner)::text as owner,
-      coalesce(c.relacl, pg_catalog.acldefault('r', c.relowner))::text[] as acl, c.relacl is null as default_acl,
+      coalesce(c.relacl, pg_catalog.acldefault(case when c.relkind = 'S' then 's'::"char" else 'r'::"char" end, c.relowner))::text[] as acl, c.relacl is null as default_acl,
       c.relrowsecurity as row_security, c.relforcerowsecurity as force_row_security,
-      coalesce(c.reloptions, '{}')::text[] as options, d.description as comment
+      coalesce(c.reloptions, '{}')::text[] as options, d.description as comment,
+      case when c.relkind in ('v', 'm') then pg_catalog.pg_get_viewdef(c.oid) end as definition
     from pg_catalog.pg_class c
     join pg_catalog.pg_namespace n on n.oid = c.relnamespace
     left join pg_catalog.pg_description d
       on d.objoid = c.oid and d.classoid = 'pg_catalog.pg_class'::regclass and d.objsubid = 0
     where c.relkind in ${KINDS} and ${USER_SCHEMAS}`,
   columns: `select a.attrelid::text as relation_oid, a.attname::text as name,
+      pg_catalog.format_type(a.atttypid, a.atttypmod) as type,
       coalesce(a.attacl, '{}')::text[] as acl, d.description as comment
     from pg_catalog.pg_attribute a
     join pg_catalog.pg_class c on c.oid = a.attrelid
@@ -193,7 +205,8 @@ const QUERIES = {
       p.polpermissive as permissive,
       array(select case when r.oid = 0 then '' else pg_catalog.pg_get_userbyid(r.oid)::text end
             from unnest(p.polroles) as r(oid)) as roles,
-      pg_catalog.pg_get_expr(p.polqual, p.polrelid) as qual
+      pg_catalog.pg_get_expr(p.polqual, p.polrelid) as qual,
+      pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid) as with_check
     from pg_catalog.pg_policy p`,
   dependencies: `select distinct r.ev_class::text as dependent_oid, d.refobjid::text as relation_oid, a.attname::text as column
     from pg_catalog.pg_rewrite r
@@ -210,6 +223,7 @@ const QUERIES = {
       pg_catalog.pg_get_function_identity_arguments(p.oid) as arguments,
       pg_catalog.pg_get_userbyid(p.proowner)::text as owner, l.lanname::text as language,
       case when p.prosqlbody is not null then pg_catalog.pg_get_functiondef(p.oid) else p.prosrc end as source,
+      pg_catalog.pg_get_functiondef(p.oid) as definition,
       coalesce(p.proacl, pg_catalog.acldefault('f', p.proowner))::text[] as acl, p.proacl is null as default_acl
     from pg_catalog.pg_proc p
     join pg_catalog.pg_namespace n on n.oid = p.pronamespace

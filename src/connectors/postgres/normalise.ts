@@ -14,8 +14,9 @@ import {
   type SourceRef,
 } from '../../core/index.ts';
 import { parseAclItem } from './acl.ts';
-import type { CatalogRows, FunctionRow, PolicyRow, RelationRow } from './catalog.ts';
+import type { CatalogRows, PolicyRow, RelationRow } from './catalog.ts';
 import { parsePgBool, qualifiedName, quoteIdent } from './names.ts';
+import { routineReads } from './routine-reads.ts';
 
 /** Resource kinds by `pg_class.relkind`. */
 export const RELATION_KIND_NAMES: Readonly<Record<string, string>> = {
@@ -24,8 +25,10 @@ export const RELATION_KIND_NAMES: Readonly<Record<string, string>> = {
   v: 'view',
   m: 'materialized view',
   f: 'foreign table',
+  S: 'sequence',
 };
-const TABLE_KINDS = Object.values(RELATION_KIND_NAMES);
+/** Kinds that hold rows readable with SELECT (sequences only hand out numbers). */
+export const TABLE_KINDS = ['table', 'partitioned table', 'view', 'materialized view', 'foreign table'];
 
 export const databaseId = (name: string) => `database:${quoteIdent(name)}`;
 export const schemaId = (name: string) => `schema:${quoteIdent(name)}`;
@@ -144,6 +147,7 @@ export function normaliseCatalog(rows: CatalogRows, system: string): SnapshotDat
     const columns: Column[] = columnRows.map((c) => ({
       name: c.name,
       labels: [],
+      type: c.type,
       ...(c.comment === null ? {} : { comment: c.comment }),
     }));
     const derivation = derivationOf(relation, sourcesByDependent.get(relation.oid) ?? [], relationIdByOid);
@@ -154,7 +158,7 @@ export function normaliseCatalog(rows: CatalogRows, system: string): SnapshotDat
       path: [schema, relation.name],
       parent: schemaId(schema),
       owner: relation.owner,
-      readable: true,
+      readable: relation.kind !== 'S',
       labels: [],
       columns,
       ...(relation.kind === 'r' || relation.kind === 'p'
@@ -168,6 +172,7 @@ export function normaliseCatalog(rows: CatalogRows, system: string): SnapshotDat
         : {}),
       ...(derivation === undefined ? {} : { derivation }),
       ...(relation.comment === null ? {} : { comment: relation.comment }),
+      ...(relation.definition === null ? {} : { definition: relation.definition }),
     });
     addAcl(relation.acl, id, relation.default_acl);
     for (const column of columnRows) addAcl(column.acl, id, false, column.name);
@@ -199,7 +204,12 @@ export function normaliseCatalog(rows: CatalogRows, system: string): SnapshotDat
       readable: false,
       labels: [],
       columns: [],
-      routine: { runsAs: 'owner', invokePrivilege: 'EXECUTE', reads: routineReads(fn, dependencies, relationsByName) },
+      routine: {
+        runsAs: 'owner',
+        invokePrivilege: 'EXECUTE',
+        reads: routineReads(fn.language, fn.source ?? '', dependencies, relationsByName),
+      },
+      ...(fn.definition === null ? {} : { definition: fn.definition }),
     });
     addAcl(fn.acl, id, fn.default_acl);
   }
@@ -267,6 +277,7 @@ export function normaliseCatalog(rows: CatalogRows, system: string): SnapshotDat
       serverVersion: String(rows.server.version),
       database: database.name,
       connectedAs: rows.server.current_user,
+      bootstrapSuperuser: rows.server.bootstrap_superuser,
       membershipSemantics: modernMembership ? 'PostgreSQL 16+' : 'before PostgreSQL 16',
     },
   };
@@ -310,28 +321,8 @@ function policyOf(row: PolicyRow): RowPolicy {
     permissive: row.permissive,
     principals: row.roles.map((name) => (name === '' ? PUBLIC_ID : name)),
     condition: row.qual,
+    ...(row.with_check === null ? {} : { check: row.with_check }),
     // A permissive policy without USING admits nothing; a restrictive one restricts nothing.
     admitsAllRows: row.qual === null ? !row.permissive : row.qual.trim().toLowerCase() === 'true',
   };
-}
-
-/**
- * What a SECURITY DEFINER function may read: relations it depends on (SQL-standard bodies) and
- * every relation its body names. Bodies in other languages, and PL/pgSQL that runs dynamic SQL,
- * may read anything their owner can.
- */
-function routineReads(
-  fn: FunctionRow,
-  dependencies: readonly string[],
-  relationsByName: ReadonlyMap<string, readonly string[]>,
-): readonly string[] | 'any' {
-  const source = fn.source ?? '';
-  if (fn.language !== 'sql' && fn.language !== 'plpgsql') return 'any';
-  if (fn.language === 'plpgsql' && /\bexecute\b/i.test(source)) return 'any';
-  const reads = new Set(dependencies);
-  for (const match of source.matchAll(/"((?:[^"]|"")+)"|([A-Za-z_][A-Za-z0-9_$]*)/g)) {
-    const name = match[1] === undefined ? (match[2] ?? '').toLowerCase() : match[1].replaceAll('""', '"');
-    for (const id of relationsByName.get(name) ?? []) reads.add(id);
-  }
-  return [...reads].sort();
 }

@@ -1,0 +1,96 @@
+import { hasSqlDetails, loadModule, type Node, parseSync, type RawStmt } from 'libpg-query';
+
+/**
+ * Parsing with the real PostgreSQL grammar (libpg-query: PostgreSQL 18's parser compiled to
+ * WebAssembly). Locations from the parser are byte offsets into the UTF-8 text; they are turned
+ * into string offsets, lines and columns here so that nothing else has to care.
+ */
+export interface ParsedStatement {
+  /** 1-based position in the script. */
+  readonly index: number;
+  /** The statement's text as written (without the terminating semicolon). */
+  readonly sql: string;
+  /** 1-based line and column where the statement starts. */
+  readonly line: number;
+  readonly column: number;
+  /** The statement node, e.g. `{ GrantStmt: {…} }`. */
+  readonly node: Node;
+}
+
+export interface SyntaxProblem {
+  readonly message: string;
+  readonly line: number;
+  readonly column: number;
+}
+
+let loaded: Promise<void> | undefined;
+
+/** Loads the parser once per process (a few milliseconds); parsing is synchronous afterwards. */
+export function loadParser(): Promise<void> {
+  loaded ??= loadModule();
+  return loaded;
+}
+
+/** Splits and parses a script. Call {@link loadParser} first. */
+export function parseScript(
+  sql: string,
+): { ok: true; statements: ParsedStatement[] } | { ok: false; error: SyntaxProblem } {
+  let result: ReturnType<typeof parseSync>;
+  // Nothing but whitespace and comments is a script without statements (the parser refuses it).
+  if (leadingTrivia(sql) === sql.length) return { ok: true, statements: [] };
+  try {
+    result = parseSync(sql);
+  } catch (error) {
+    const offset = hasSqlDetails(error) ? (error.sqlDetails?.cursorPosition ?? 0) : 0;
+    const { line, column } = lineAndColumn(sql, byteToCharOffset(sql, offset));
+    const message = error instanceof Error ? error.message : String(error);
+    return { ok: false, error: { message, line, column } };
+  }
+  const statements: ParsedStatement[] = [];
+  for (const raw of result.stmts ?? []) {
+    if (raw.stmt === undefined) continue;
+    const { start, end } = textRange(sql, raw);
+    const { line, column } = lineAndColumn(sql, start);
+    statements.push({ index: statements.length + 1, sql: sql.slice(start, end).trim(), line, column, node: raw.stmt });
+  }
+  return { ok: true, statements };
+}
+
+function textRange(sql: string, raw: RawStmt): { start: number; end: number } {
+  const startByte = raw.stmt_location ?? 0;
+  // A statement length of 0 means "to the end of the text" (the last statement without a semicolon).
+  const endByte = raw.stmt_len === undefined || raw.stmt_len === 0 ? undefined : startByte + raw.stmt_len;
+  const start = byteToCharOffset(sql, startByte);
+  const end = endByte === undefined ? sql.length : byteToCharOffset(sql, endByte);
+  // The parser's range starts after the previous semicolon; skip the whitespace and comments before it.
+  return { start: start + leadingTrivia(sql.slice(start, end)), end };
+}
+
+/** Length of the whitespace and comments that start `text`. */
+function leadingTrivia(text: string): number {
+  const match = /^(?:\s+|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*/.exec(text);
+  return match?.[0].length ?? 0;
+}
+
+const encoder = new TextEncoder();
+
+/** The string offset of a UTF-8 byte offset. */
+export function byteToCharOffset(text: string, byteOffset: number): number {
+  if (byteOffset <= 0) return 0;
+  // Plain ASCII text has one byte per character.
+  if (!/[^\p{ASCII}]/u.test(text)) return Math.min(byteOffset, text.length);
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    if (bytes >= byteOffset) return i;
+    const code = text.codePointAt(i) ?? 0;
+    bytes += encoder.encode(String.fromCodePoint(code)).length;
+    if (code > 0xffff) i++;
+  }
+  return text.length;
+}
+
+export function lineAndColumn(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  return { line, column: offset - before.lastIndexOf('\n') };
+}
