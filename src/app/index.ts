@@ -1,6 +1,17 @@
+export { type Actor, formatActor, parseActor } from './actor.ts';
+export {
+  type AnalysedStatement,
+  analyseChange,
+  type ChangeAnalysis,
+  type ChangePiece,
+  type Verification,
+} from './analyse-change.ts';
+export { type CheckRequest, checkChange } from './check-change.ts';
+export * from './check-report.ts';
 export * from './classification.ts';
+export { activationOf, decideChange } from './decide.ts';
 export * from './explain-report.ts';
 export * from './exposure-report.ts';
 export * from './extract-sql.ts';
-export type { SystemSource } from './ports.ts';
+export type { ChangeAnalyzer, ChangeInterpretation, SandboxOutcome, StatementAnalysis, SystemSource } from './ports.ts';
 export { readClassified } from './read-classified.ts';

@@ -1,4 +1,4 @@
-import type { Snapshot } from '../core/index.ts';
+import type { Edit, PrincipalId, Snapshot } from '../core/index.ts';
 
 /**
  * A system Firebreak can read: the I/O half of a connector, opened by the runtime. Use cases
@@ -13,5 +13,51 @@ export interface SystemSource {
   readonly location: string;
   /** A snapshot of the system's current access state. */
   readSnapshot(): Promise<Snapshot>;
+  /** How this system's native changes are analysed; absent when they cannot be. */
+  readonly analyzer?: ChangeAnalyzer;
   close(): Promise<void>;
+}
+
+/** One statement of a native change and what it does to the access model. */
+export interface StatementAnalysis {
+  /** 1-based position in the change. */
+  readonly index: number;
+  readonly sql: string;
+  readonly line: number;
+  readonly column: number;
+  readonly effect: 'read-only' | 'edits' | 'opaque';
+  readonly edits: readonly Edit[];
+  readonly notes: readonly string[];
+  readonly reason?: string;
+}
+
+export type ChangeInterpretation =
+  | { readonly ok: true; readonly statements: readonly StatementAnalysis[]; readonly after: Snapshot }
+  | {
+      readonly ok: false;
+      readonly error: {
+        readonly message: string;
+        readonly line: number;
+        readonly column: number;
+        readonly statement?: number;
+      };
+    };
+
+export type SandboxOutcome =
+  | {
+      readonly ok: true;
+      readonly after: Snapshot;
+      readonly statements: readonly { readonly index: number; readonly ok: boolean; readonly error?: string }[];
+      readonly warnings: readonly string[];
+    }
+  | { readonly ok: false; readonly reason: string };
+
+/** The connector half that understands a system's native changes (SQL for PostgreSQL). */
+export interface ChangeAnalyzer {
+  /** The role a change runs as when the caller names none (the role Firebreak connects as). */
+  defaultActingRole(snapshot: Snapshot): PrincipalId;
+  /** Statement-by-statement interpretation into edits, without running anything. */
+  interpret(snapshot: Snapshot, change: string, actingAs: PrincipalId): Promise<ChangeInterpretation>;
+  /** Replays the change in an isolated copy of the system's access state, never on the system. */
+  verify(snapshot: Snapshot, change: string, actingAs: PrincipalId): Promise<SandboxOutcome>;
 }

@@ -4,4 +4,6 @@ export interface CliIo {
   readonly stderr: (text: string) => void;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly cwd: string;
+  /** Reads standard input to its end, or to just past `limit` characters (the caller refuses more). */
+  readonly readStdin: (limit: number) => Promise<string>;
 }

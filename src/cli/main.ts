@@ -1,18 +1,21 @@
-import { readFileSync } from 'node:fs';
 import { isFirebreakError } from '../core/index.ts';
 import { type Command, commandHelp, parseCommandArgs } from './command.ts';
+import { checkCommand } from './commands/check.ts';
 import { demoCommand } from './commands/demo.ts';
 import { explainCommand } from './commands/explain.ts';
 import { exposureCommand } from './commands/exposure.ts';
+import { reviewCommand } from './commands/review.ts';
 import { EXIT, EXIT_BY_ERROR } from './exit-codes.ts';
 import type { CliIo } from './io.ts';
+import { version } from './version.ts';
 
-const COMMANDS: readonly Command[] = [exposureCommand, explainCommand, demoCommand] as unknown as readonly Command[];
-
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
+const COMMANDS: readonly Command[] = [
+  exposureCommand,
+  explainCommand,
+  checkCommand,
+  reviewCommand,
+  demoCommand,
+] as unknown as readonly Command[];
 
 function mainHelp(): string {
   const lines = [

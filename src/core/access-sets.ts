@@ -1,5 +1,6 @@
-import { andInto, type Bitset, createBitset, hasBit, orInto } from './bitset.ts';
-import { type Closures, computeClosures } from './closure.ts';
+import { andInto, type Bitset, createBitset, equalSets, hasBit, orInto } from './bitset.ts';
+import { type Closures, computeClosures, deriveClosures } from './closure.ts';
+import { changesSince, parentOf } from './lineage.ts';
 import type { Gate, Resource, ResourceId } from './model.ts';
 import { ancestorsOf, type Snapshot } from './snapshot.ts';
 
@@ -43,13 +44,72 @@ const engines = new WeakMap<Snapshot, AccessSets>();
 export function accessSetsOf(snapshot: Snapshot): AccessSets {
   const known = engines.get(snapshot);
   if (known !== undefined) return known;
-  const engine = createAccessSets(snapshot);
+  const engine = createAccessSets(snapshot, reusableParent(snapshot));
   engines.set(snapshot, engine);
   return engine;
 }
 
-function createAccessSets(snapshot: Snapshot): AccessSets {
-  const closures = computeClosures(snapshot);
+/** What a derived snapshot may take from its parent's engine. */
+interface Reuse {
+  readonly engine: AccessSets;
+  /** Closures: the parent's when no principal or membership changed, else derived from them. */
+  readonly closures: Closures;
+  /** Resources whose own state changed (grants, owner, row security, definition…). */
+  readonly touched: ReadonlySet<ResourceId>;
+  /** Whether the access sets of untouched resources can be taken as they are. */
+  readonly sameClosures: boolean;
+}
+
+/**
+ * A snapshot derived by edits reuses its parent's engine: the closures as they are when no
+ * principal or membership changed (and then the access sets of every resource the edits cannot
+ * affect), or closures derived from them otherwise.
+ */
+function reusableParent(snapshot: Snapshot): Reuse | undefined {
+  const parent = parentOf(snapshot);
+  const engine = parent === undefined ? undefined : engines.get(parent);
+  if (parent === undefined || engine === undefined) return undefined;
+  const changes = changesSince(snapshot, parent);
+  if (changes === undefined) return undefined;
+  const sameClosures = !changes.principals && !changes.memberships;
+  return {
+    engine,
+    closures: sameClosures ? engine.closures : deriveClosures(engine.closures, parent, snapshot, changes),
+    touched: changes.resources,
+    sameClosures,
+  };
+}
+
+/**
+ * Whether a resource's access sets may differ from the parent's: it, one of its containers, or a
+ * resource it derives from (at any depth) was touched.
+ */
+export function affectedFor(snapshot: Snapshot, touched: ReadonlySet<ResourceId>): (resource: Resource) => boolean {
+  const memo = new Map<ResourceId, boolean>();
+  const affected = (resource: Resource, depth: number): boolean => {
+    const known = memo.get(resource.id);
+    if (known !== undefined) return known;
+    let result = touched.has(resource.id) || depth > 64;
+    for (
+      let parent = resource.parent;
+      !result && parent !== undefined;
+      parent = snapshot.resourceById.get(parent)?.parent
+    )
+      result = touched.has(parent);
+    if (!result && resource.derivation !== undefined && resource.derivation.materialized !== true)
+      result = resource.derivation.sources.some((s) => {
+        const source = snapshot.resourceById.get(s.resource);
+        return source === undefined || affected(source, depth + 1);
+      });
+    memo.set(resource.id, result);
+    return result;
+  };
+  return (resource) => affected(resource, 0);
+}
+
+function createAccessSets(snapshot: Snapshot, reuse: Reuse | undefined): AccessSets {
+  const closures = reuse?.closures ?? computeClosures(snapshot);
+  const isAffected = reuse === undefined || !reuse.sameClosures ? undefined : affectedFor(snapshot, reuse.touched);
   const { size, superusers, rowSecurityBypass, everyone, indexOf } = closures;
   const heldByOf = closures.heldBy;
 
@@ -61,10 +121,35 @@ function createAccessSets(snapshot: Snapshot): AccessSets {
   }
 
   const holderCache = new Map<string, Bitset>();
+  // After a change to memberships, a resource whose grantees' holders did not change keeps the
+  // parent's holders (same principals, same superusers).
+  const parentEngine =
+    reuse !== undefined &&
+    !reuse.sameClosures &&
+    closures.size === reuse.engine.closures.size &&
+    equalSets(closures.superusers, reuse.engine.closures.superusers)
+      ? reuse.engine
+      : undefined;
+  const changedGroups = closures.changedGroups ?? new Set<string>();
+  const sameHolders = (privilege: string, resource: Resource) =>
+    parentEngine !== undefined &&
+    reuse !== undefined &&
+    !reuse.touched.has(resource.id) &&
+    !(snapshot.grantsByResource.get(resource.id) ?? []).some(
+      (g) => g.privilege === privilege && changedGroups.has(g.principal),
+    ) &&
+    !(blanketByPrivilege.get(privilege) ?? []).some(
+      (b) => b.kinds.has(resource.kind) && changedGroups.has(b.principal),
+    );
   function holders(privilege: string, resource: Resource, column?: string): Bitset {
     const key = `${privilege}\u0000${resource.id}\u0000${column ?? ''}`;
     const cached = holderCache.get(key);
     if (cached !== undefined) return cached;
+    if (parentEngine !== undefined && sameHolders(privilege, resource)) {
+      const inherited = parentEngine.holders(privilege, resource, column);
+      holderCache.set(key, inherited);
+      return inherited;
+    }
     let set: Bitset;
     if (column === undefined) {
       set = superusers.slice();
@@ -181,10 +266,47 @@ function createAccessSets(snapshot: Snapshot): AccessSets {
     return result;
   }
 
+  /**
+   * After a change to memberships or attributes: a resource none of whose principals (grantees
+   * of it and of its containers, owner, policy roles, predefined roles) had their holders change,
+   * with the same superusers and bypassing roles, keeps the parent's sets.
+   */
+  const sameBypass =
+    parentEngine !== undefined && equalSets(rowSecurityBypass, parentEngine.closures.rowSecurityBypass);
+  const blanketChanged = [...blanketByPrivilege.values()].flat().some((b) => changedGroups.has(b.principal));
+  const membershipsMemo = new Map<ResourceId, boolean>();
+  function unchangedByMemberships(resource: Resource, depth: number): boolean {
+    if (parentEngine === undefined || !sameBypass || blanketChanged || reuse === undefined || depth > 64) return false;
+    const known = membershipsMemo.get(resource.id);
+    if (known !== undefined) return known;
+    const principalsOf = (r: Resource) => [
+      ...(snapshot.grantsByResource.get(r.id) ?? []).map((g) => g.principal),
+      ...(r.owner === undefined ? [] : [r.owner]),
+      ...(r.rowSecurity?.policies ?? []).flatMap((p) => p.principals),
+    ];
+    const chain = [resource, ...ancestorsOf(snapshot, resource)];
+    let unchanged = chain.every((r) => !reuse.touched.has(r.id) && !principalsOf(r).some((p) => changedGroups.has(p)));
+    if (unchanged && resource.derivation !== undefined && resource.derivation.materialized !== true)
+      unchanged = resource.derivation.sources.every((source) => {
+        const target = snapshot.resourceById.get(source.resource);
+        return target !== undefined && unchangedByMemberships(target, depth + 1);
+      });
+    membershipsMemo.set(resource.id, unchanged);
+    return unchanged;
+  }
+
   const resourceCache = new Map<ResourceId, ResourceAccessSets>();
   function forResource(resource: Resource): ResourceAccessSets {
     const cached = resourceCache.get(resource.id);
     if (cached !== undefined) return cached;
+    if (
+      reuse !== undefined &&
+      ((isAffected !== undefined && !isAffected(resource)) || unchangedByMemberships(resource, 0))
+    ) {
+      const inherited = reuse.engine.forResource(resource);
+      resourceCache.set(resource.id, inherited);
+      return inherited;
+    }
     const acting = gateSet(resource, 'acting');
     const derived = derivedSets(resource);
     const rowsFree = ownRowsUnfiltered(resource);

@@ -1,7 +1,9 @@
 import { DETECTORS, type Detector, detectColumn } from './detectors.ts';
 import type { Glob } from './glob.ts';
+import { changesSince, parentOf, recordDerivation, type SnapshotChanges } from './lineage.ts';
 import type { Column, Label, LabelSource, Resource, ResourceId } from './model.ts';
-import { ancestorsOf, type Snapshot, withLabels } from './snapshot.ts';
+import { OverlayMap } from './overlay-map.ts';
+import { ancestorsOf, deepFreeze, freezeDerived, type Snapshot, withLabels } from './snapshot.ts';
 
 /** Label names are short identifiers: `pii`, `secret`, `financial`, `hr-confidential`. */
 export const LABEL_NAME = /^[a-z][a-z0-9_-]{0,62}$/;
@@ -39,13 +41,165 @@ export function labelsInComment(comment: string | undefined): string[] {
   return names;
 }
 
+const classifications = new WeakMap<Snapshot, WeakMap<ClassificationRules, Snapshot>>();
+
 /**
  * Returns a new snapshot in which resources and columns carry labels from the rules, from comment
  * markers and from column-name detectors; labels of containers flow down to what they contain,
  * and labels flow along derivations (a view over a labelled column is labelled). Each label keeps
  * its source; where one name comes from several, the first of config, comment, detector, lineage wins.
+ *
+ * The result is kept per snapshot and rules. A snapshot derived by edits from one already
+ * classified with the same rules is classified incrementally: only the resources the edits
+ * touched, what they contain and what derives from them are labelled again.
  */
 export function classify(snapshot: Snapshot, rules: ClassificationRules): Snapshot {
+  const cached = classifications.get(snapshot)?.get(rules);
+  if (cached !== undefined) return cached;
+  const result = classifyAfterAncestor(snapshot, rules) ?? classifyAll(snapshot, rules);
+  const perRules = classifications.get(snapshot) ?? new WeakMap<ClassificationRules, Snapshot>();
+  perRules.set(rules, result);
+  classifications.set(snapshot, perRules);
+  return result;
+}
+
+function classifyAll(snapshot: Snapshot, rules: ClassificationRules): Snapshot {
+  const labeller = createLabeller(snapshot, rules);
+  const own = new Map<ResourceId, Resource>();
+  for (const resource of snapshot.resources) own.set(resource.id, labeller.own(resource));
+  const inherited = new Map<ResourceId, Resource>();
+  for (const resource of own.values())
+    inherited.set(
+      resource.id,
+      labeller.inherit(resource, (id) => own.get(id)),
+    );
+  const resources = propagateLineage(inherited, (id) => inherited.get(id));
+  return withLabels(
+    snapshot,
+    snapshot.resources.map((r) => resources.get(r.id) as Resource),
+  );
+}
+
+/** Incremental classification from the nearest classified ancestor, when there is one close enough. */
+function classifyAfterAncestor(snapshot: Snapshot, rules: ClassificationRules): Snapshot | undefined {
+  let ancestor = parentOf(snapshot);
+  let previous: Snapshot | undefined;
+  for (let steps = 0; ancestor !== undefined && steps < 64; steps++) {
+    previous = classifications.get(ancestor)?.get(rules);
+    if (previous !== undefined) break;
+    ancestor = parentOf(ancestor);
+  }
+  if (ancestor === undefined || previous === undefined) return undefined;
+  const changes = changesSince(snapshot, ancestor);
+  if (changes === undefined || changes.resources.size > snapshot.resources.length / 10) return undefined;
+  const affected = affectedBy(snapshot, ancestor, changes.resources);
+  const labeller = createLabeller(snapshot, rules);
+  const ownCache = new Map<ResourceId, Resource>();
+  const own = (id: ResourceId) => {
+    let labelled = ownCache.get(id);
+    if (labelled === undefined) {
+      const raw = snapshot.resourceById.get(id);
+      if (raw === undefined) return undefined;
+      labelled = labeller.own(raw);
+      ownCache.set(id, labelled);
+    }
+    return labelled;
+  };
+  const relabelled = new Map<ResourceId, Resource>();
+  for (const id of affected) {
+    const resource = own(id);
+    if (resource !== undefined) relabelled.set(id, labeller.inherit(resource, own));
+  }
+  const after = previous;
+  const resources = propagateLineage(relabelled, (id) => relabelled.get(id) ?? after.resourceById.get(id));
+  const changed = new Map([...resources].filter(([id]) => snapshot.resourceById.has(id)));
+  const removed = [...changes.resources].filter((id) => !snapshot.resourceById.has(id));
+  return relabel(snapshot, previous, changed, removed, {
+    ...changes,
+    resources: new Set([...changes.resources, ...affected]),
+  });
+}
+
+/**
+ * `structure`'s principals, memberships and grants with `labelled`'s resources, except the
+ * `changed` ones: a snapshot derived from `labelled` that shares its indexes.
+ */
+function relabel(
+  structure: Snapshot,
+  labelled: Snapshot,
+  changed: ReadonlyMap<ResourceId, Resource>,
+  removed: readonly ResourceId[],
+  changes: SnapshotChanges,
+): Snapshot {
+  for (const resource of changed.values()) deepFreeze(resource);
+  const derived = freezeDerived({
+    system: structure.system,
+    source: structure.source,
+    readPrivilege: structure.readPrivilege,
+    blanketGrants: structure.blanketGrants,
+    ...(structure.facts === undefined ? {} : { facts: structure.facts }),
+    principals: structure.principals,
+    principalById: structure.principalById,
+    memberships: structure.memberships,
+    membershipsOf: structure.membershipsOf,
+    membersOf: structure.membersOf,
+    resources: () => structure.resources.map((r) => changed.get(r.id) ?? labelled.resourceById.get(r.id) ?? r),
+    resourceById: OverlayMap.derive(labelled.resourceById, changed, removed),
+    grantsByResource: structure.grantsByResource,
+    defaultGrants: structure.defaultGrants,
+  });
+  recordDerivation(derived, labelled, changes);
+  return derived;
+}
+
+/**
+ * The touched resources, everything inside them, and every derivation that reads any of those, at
+ * any depth. Found by walking the ancestor's reverse index (containers → contents, sources →
+ * derivations): what is new is touched already, so the ancestor's index has every other edge.
+ */
+function affectedBy(snapshot: Snapshot, ancestor: Snapshot, touched: ReadonlySet<ResourceId>): Set<ResourceId> {
+  const index = dependentsIndex(ancestor);
+  const affected = new Set<ResourceId>();
+  const queue = [...touched];
+  for (let i = 0; i < queue.length; i++) {
+    const id = queue[i] as ResourceId;
+    if (affected.has(id)) continue;
+    if (snapshot.resourceById.has(id)) affected.add(id);
+    for (const dependent of index.get(id) ?? []) if (!affected.has(dependent)) queue.push(dependent);
+  }
+  return affected;
+}
+
+const dependentIndexes = new WeakMap<Snapshot, ReadonlyMap<ResourceId, readonly ResourceId[]>>();
+
+/** Per resource, what is inside it and what derives from it (one step). */
+export function dependentsIndex(snapshot: Snapshot): ReadonlyMap<ResourceId, readonly ResourceId[]> {
+  let index = dependentIndexes.get(snapshot);
+  if (index === undefined) {
+    const built = new Map<ResourceId, ResourceId[]>();
+    const link = (from: ResourceId, to: ResourceId) => {
+      const list = built.get(from);
+      if (list === undefined) built.set(from, [to]);
+      else list.push(to);
+    };
+    for (const r of snapshot.resources) {
+      if (r.parent !== undefined) link(r.parent, r.id);
+      for (const source of r.derivation?.sources ?? []) link(source.resource, r.id);
+    }
+    index = built;
+    dependentIndexes.set(snapshot, index);
+  }
+  return index;
+}
+
+interface Labeller {
+  /** The resource with the labels its own rules, comments and column names give it. */
+  own(resource: Resource): Resource;
+  /** The resource with its containers' own labels added. */
+  inherit(resource: Resource, ownOf: (id: ResourceId) => Resource | undefined): Resource;
+}
+
+function createLabeller(snapshot: Snapshot, rules: ClassificationRules): Labeller {
   const detectors =
     rules.detectors === false
       ? []
@@ -53,7 +207,6 @@ export function classify(snapshot: Snapshot, rules: ClassificationRules): Snapsh
         ? DETECTORS
         : rules.detectors;
   const useComments = rules.comments ?? true;
-
   // Column names repeat across tables (id, email, created_at): detect each name once.
   const detected = new Map<string, Detector[]>();
   const detect = (name: string) => {
@@ -64,38 +217,28 @@ export function classify(snapshot: Snapshot, rules: ClassificationRules): Snapsh
     }
     return found;
   };
-  // Resources and columns that gain no label keep their (frozen) identity, so that relabelling a
-  // large snapshot copies only what changed.
-  const own = new Map<ResourceId, Resource>();
-  for (const resource of snapshot.resources) {
-    const labels = [...resource.labels];
-    for (const rule of rules.rules)
-      if (rule.glob.matches(resource.path)) add(labels, rule.label, { kind: 'config', rule: rule.glob.pattern });
-    if (useComments)
-      for (const name of labelsInComment(resource.comment))
-        add(labels, name, { kind: 'comment', resource: resource.id });
-    const columns = resource.columns.map((column) => labelColumn(resource, column, rules.rules, useComments, detect));
-    const unchanged = labels.length === resource.labels.length && columns.every((c, i) => c === resource.columns[i]);
-    own.set(resource.id, unchanged ? resource : { ...resource, labels, columns });
-  }
-
-  const inherited = new Map<ResourceId, Resource>();
-  for (const resource of own.values()) {
-    if (!resource.readable || resource.parent === undefined) {
-      inherited.set(resource.id, resource);
-      continue;
-    }
-    const labels = [...resource.labels];
-    for (const ancestor of ancestorsOf(snapshot, resource))
-      for (const label of own.get(ancestor.id)?.labels ?? []) add(labels, label.name, label.source);
-    inherited.set(resource.id, labels.length === resource.labels.length ? resource : { ...resource, labels });
-  }
-
-  const resources = propagateLineage(inherited);
-  return withLabels(
-    snapshot,
-    snapshot.resources.map((r) => resources.get(r.id) as Resource),
-  );
+  return {
+    // Resources and columns that gain no label keep their (frozen) identity, so that relabelling a
+    // large snapshot copies only what changed.
+    own(resource) {
+      const labels = [...resource.labels];
+      for (const rule of rules.rules)
+        if (rule.glob.matches(resource.path)) add(labels, rule.label, { kind: 'config', rule: rule.glob.pattern });
+      if (useComments)
+        for (const name of labelsInComment(resource.comment))
+          add(labels, name, { kind: 'comment', resource: resource.id });
+      const columns = resource.columns.map((column) => labelColumn(resource, column, rules.rules, useComments, detect));
+      const unchanged = labels.length === resource.labels.length && columns.every((c, i) => c === resource.columns[i]);
+      return unchanged ? resource : { ...resource, labels, columns };
+    },
+    inherit(resource, ownOf) {
+      if (!resource.readable || resource.parent === undefined) return resource;
+      const labels = [...resource.labels];
+      for (const ancestor of ancestorsOf(snapshot, resource))
+        for (const label of ownOf(ancestor.id)?.labels ?? []) add(labels, label.name, label.source);
+      return labels.length === resource.labels.length ? resource : { ...resource, labels };
+    },
+  };
 }
 
 function labelColumn(
@@ -118,8 +261,14 @@ function labelColumn(
   return labels.length === column.labels.length ? column : { ...column, labels };
 }
 
-/** Labels flow from sources to derived resources until nothing changes (views over views). */
-function propagateLineage(resources: Map<ResourceId, Resource>): Map<ResourceId, Resource> {
+/**
+ * Labels flow from sources to derived resources until nothing changes (views over views). Only
+ * the resources in `resources` are relabelled; `lookup` finds any resource's current labels.
+ */
+function propagateLineage(
+  resources: Map<ResourceId, Resource>,
+  lookup: (id: ResourceId) => Resource | undefined,
+): Map<ResourceId, Resource> {
   for (let round = 0; round <= resources.size; round++) {
     let changed = false;
     for (const resource of resources.values()) {
@@ -127,7 +276,7 @@ function propagateLineage(resources: Map<ResourceId, Resource>): Map<ResourceId,
       const labels = [...resource.labels];
       const columns = resource.columns.map((c) => ({ ...c, labels: [...c.labels] }));
       for (const ref of resource.derivation.sources) {
-        const source = resources.get(ref.resource);
+        const source = resources.get(ref.resource) ?? lookup(ref.resource);
         if (source === undefined) continue;
         const used = ref.columns.length > 0 ? ref.columns : source.columns.map((c) => c.name);
         for (const sourceColumn of source.columns) {
@@ -166,4 +315,41 @@ export function labelNamesOf(resource: Resource): string[] {
   const names = new Set(resource.labels.map((l) => l.name));
   for (const column of resource.columns) for (const label of column.labels) names.add(label.name);
   return [...names].sort();
+}
+
+/**
+ * Labels are sticky within a change: a resource that exists before and after keeps every label it
+ * had before, even if the change removed the comment marker or renamed the column that gave it.
+ * Otherwise a change could declassify data in one statement and expose it in the next.
+ */
+export function keepLabels(before: Snapshot, after: Snapshot): Snapshot {
+  const changes = changesSince(after, before);
+  const candidates =
+    changes === undefined ? after.resources : [...changes.resources].flatMap((id) => after.resourceById.get(id) ?? []);
+  const changed = new Map<ResourceId, Resource>();
+  for (const resource of candidates) {
+    const old = before.resourceById.get(resource.id);
+    if (old === undefined || old === resource) continue;
+    const labels = [...resource.labels];
+    for (const label of old.labels) add(labels, label.name, label.source);
+    const columns = resource.columns.map((column) => {
+      const previous = old.columns.find((c) => c.name === column.name);
+      if (previous === undefined) return column;
+      const merged = [...column.labels];
+      for (const label of previous.labels) add(merged, label.name, label.source);
+      return merged.length === column.labels.length ? column : { ...column, labels: merged };
+    });
+    if (labels.length === resource.labels.length && columns.every((c, i) => c === resource.columns[i])) continue;
+    changed.set(resource.id, { ...resource, labels, columns });
+  }
+  if (changed.size === 0) return after;
+  return relabel(after, after, changed, [], {
+    principals: false,
+    memberships: false,
+    defaultGrants: false,
+    resources: new Set(changed.keys()),
+    principalsTouched: new Set(),
+    membersTouched: new Set(),
+    groupsTouched: new Set(),
+  });
 }

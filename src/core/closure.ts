@@ -1,4 +1,5 @@
-import { andInto, type Bitset, bitsOf, createBitset, fullBitset, hasBit, setBit } from './bitset.ts';
+import { andInto, type Bitset, bitsOf, createBitset, fullBitset, hasBit, orInto, setBit } from './bitset.ts';
+import type { SnapshotChanges } from './lineage.ts';
 import { type PrincipalId, PUBLIC_ID } from './model.ts';
 import type { Snapshot } from './snapshot.ts';
 
@@ -27,12 +28,89 @@ export interface Closures {
   /** Superusers and principals that bypass row security. */
   readonly rowSecurityBypass: Bitset;
   readonly everyone: Bitset;
+  /**
+   * For closures derived from a parent's after a change to principals or memberships: the login
+   * principals whose access may differ from the parent's (everyone else's is unchanged).
+   */
+  readonly changedLogins?: Bitset;
+  /** For derived closures: the groups whose holders may differ from the parent's. */
+  readonly changedGroups?: ReadonlySet<PrincipalId>;
+  /** Indexes are in id order up to this many; principals added later come after, unsorted. */
+  readonly sortedUpTo: number;
 }
 
 export function computeClosures(snapshot: Snapshot): Closures {
   const ids = snapshot.principals.map((p) => p.id).sort();
+  return buildClosures(snapshot, ids, ids.length, undefined);
+}
+
+/**
+ * Closures after a change to principals or memberships, reusing the parent's: indexes stay (new
+ * principals are appended), and the memoised walks of every group and login the change cannot
+ * reach are kept.
+ */
+export function deriveClosures(
+  parent: Closures,
+  before: Snapshot,
+  after: Snapshot,
+  changes: SnapshotChanges,
+): Closures {
+  // Holders change for the groups of changed memberships (and what they inherit into); access
+  // changes for the members of changed memberships (and who reaches them). A changed principal is
+  // both: its attributes follow whoever acts as it.
+  const upward = new Set([...changes.principalsTouched, ...changes.groupsTouched]);
+  const downward = new Set([...changes.principalsTouched, ...changes.membersTouched]);
+  const added = after.principals
+    .map((p) => p.id)
+    .filter((id) => !parent.indexOf.has(id))
+    .sort();
+  const ids = added.length === 0 ? parent.ids : [...parent.ids, ...added];
+  // Groups whose holders may change: those a touched principal inherits into, in either state.
+  const above = new Set<PrincipalId>();
+  for (const snapshot of [before, after]) {
+    const queue = [...upward];
+    for (let i = 0; i < queue.length; i++) {
+      const id = queue[i] as PrincipalId;
+      if (above.has(id) && i >= upward.size) continue;
+      above.add(id);
+      for (const edge of snapshot.membershipsOf.get(id) ?? []) if (!above.has(edge.group)) queue.push(edge.group);
+    }
+  }
+  const indexOf = added.length === 0 ? parent.indexOf : new Map(ids.map((id, i) => [id, i]));
+  // Principals whose access may change: those that reach a touched principal by any membership path.
+  const reaching = createBitset(ids.length);
+  for (const snapshot of [before, after]) {
+    const queue = [...downward];
+    const seen = new Set(queue);
+    for (let i = 0; i < queue.length; i++) {
+      const id = queue[i] as PrincipalId;
+      const index = indexOf.get(id);
+      if (index !== undefined) setBit(reaching, index);
+      for (const edge of snapshot.membersOf.get(id) ?? [])
+        if (!seen.has(edge.member)) {
+          seen.add(edge.member);
+          queue.push(edge.member);
+        }
+    }
+  }
+  return buildClosures(after, ids, parent.sortedUpTo, { parent, above, indexOf, reaching });
+}
+
+function buildClosures(
+  snapshot: Snapshot,
+  ids: readonly PrincipalId[],
+  sortedUpTo: number,
+  reuse:
+    | {
+        readonly parent: Closures;
+        readonly above: ReadonlySet<PrincipalId>;
+        readonly indexOf: ReadonlyMap<PrincipalId, number>;
+        readonly reaching: Bitset;
+      }
+    | undefined,
+): Closures {
   const size = ids.length;
-  const indexOf = new Map(ids.map((id, i) => [id, i]));
+  const indexOf = reuse?.indexOf ?? new Map(ids.map((id, i) => [id, i]));
   const at = (id: PrincipalId) => indexOf.get(id) ?? -1;
 
   const logins = createBitset(size);
@@ -62,17 +140,30 @@ export function computeClosures(snapshot: Snapshot): Closures {
   const empty = createBitset(size);
   const heldByCache = new Map<number, Bitset>();
   const actAsCache = new Map<number, Int32Array>();
+  // A login that stopped being one (NOLOGIN) changed too: count logins of either state.
+  const changedLogins = reuse === undefined ? undefined : reuse.reaching.slice();
+  if (changedLogins !== undefined && reuse !== undefined) {
+    const eitherLogin = logins.slice();
+    orInto(eitherLogin, reuse.parent.logins);
+    andInto(changedLogins, eitherLogin);
+  }
   return {
     size,
     ids,
     indexOf,
+    sortedUpTo,
+    ...(changedLogins === undefined ? {} : { changedLogins }),
+    ...(reuse === undefined ? {} : { changedGroups: reuse.above }),
     heldBy(id) {
       const group = at(id);
-      if (group < 0) return empty;
+      if (group < 0 || !snapshot.principalById.has(id)) return empty;
       if (id === PUBLIC_ID) return everyone;
       let set = heldByCache.get(group);
       if (set === undefined) {
-        set = walk(size, group, inheritMembers).reached;
+        set =
+          reuse !== undefined && !reuse.above.has(id)
+            ? reuse.parent.heldBy(id)
+            : walk(size, group, inheritMembers).reached;
         heldByCache.set(group, set);
       }
       return set;
@@ -80,7 +171,10 @@ export function computeClosures(snapshot: Snapshot): Closures {
     actAs(index) {
       let reach = actAsCache.get(index);
       if (reach === undefined) {
-        reach = Int32Array.from(walk(size, index, setGroups).order);
+        reach =
+          reuse !== undefined && index < reuse.parent.size && !hasBit(reuse.reaching, index)
+            ? reuse.parent.actAs(index)
+            : Int32Array.from(walk(size, index, setGroups).order);
         actAsCache.set(index, reach);
       }
       return reach;
@@ -143,4 +237,21 @@ export function inheritsFrom(snapshot: Snapshot, member: PrincipalId, group: Pri
       queue.push(edge.group);
     }
   return false;
+}
+
+/**
+ * Every group a principal can use: those it inherits from and those it can SET ROLE to, through
+ * any mix of the two (PUBLIC excluded). For policy conditions such as "reader is in pii_readers".
+ */
+export function groupsOf(snapshot: Snapshot, principal: PrincipalId): PrincipalId[] {
+  const seen = new Set<PrincipalId>([principal]);
+  const queue = [principal];
+  for (let i = 0; i < queue.length; i++)
+    for (const edge of snapshot.membershipsOf.get(queue[i] as PrincipalId) ?? [])
+      if ((edge.inherit || edge.set) && !seen.has(edge.group)) {
+        seen.add(edge.group);
+        queue.push(edge.group);
+      }
+  seen.delete(principal);
+  return [...seen].sort();
 }

@@ -1,8 +1,7 @@
 import {
   type AccessLevel,
   compareAccess,
-  computeExposure,
-  type Exposure,
+  exposureOf,
   type LatentExposure,
   type Reader,
   type ResourceExposure,
@@ -63,18 +62,6 @@ export interface AccessDelta {
   readonly resourcesAffected: number;
 }
 
-const exposures = new WeakMap<Snapshot, Exposure>();
-
-/** The exposure of a snapshot, computed once: a warm snapshot answers many checks. */
-export function exposureOf(snapshot: Snapshot): Exposure {
-  let exposure = exposures.get(snapshot);
-  if (exposure === undefined) {
-    exposure = computeExposure(snapshot);
-    exposures.set(snapshot, exposure);
-  }
-  return exposure;
-}
-
 /**
  * The access delta between two snapshots of the same system. Only labelled resources count; a
  * resource that becomes labelled counts as created, with every reader gained.
@@ -112,26 +99,41 @@ function resourceDelta(
 ): ResourceDelta | undefined {
   const resource = (current ?? old)?.resource;
   if (resource === undefined) return undefined;
-  const before = new Map((old?.readers ?? []).map((r) => [r.principal, r]));
-  const after = new Map((current?.readers ?? []).map((r) => [r.principal, r]));
+  // Entries a derived exposure kept from its parent are unchanged by construction.
+  if (
+    old !== undefined &&
+    current !== undefined &&
+    old.readers === current.readers &&
+    old.potential === current.potential
+  )
+    return undefined;
+  // Both reader lists are sorted by principal id: walk them side by side.
+  const was = old?.readers ?? [];
+  const now = current?.readers ?? [];
   const gained: AccessChange[] = [];
   const lost: AccessChange[] = [];
-  for (const principal of new Set([...before.keys(), ...after.keys()])) {
-    const change = accessChange(principal, before.get(principal), after.get(principal));
+  for (let i = 0, j = 0; i < was.length || j < now.length; ) {
+    const a = was[i];
+    const b = now[j];
+    const order =
+      a === undefined ? 1 : b === undefined ? -1 : a.principal < b.principal ? -1 : a.principal > b.principal ? 1 : 0;
+    if (order <= 0) i++;
+    if (order >= 0) j++;
+    if (order === 0 && (a === b || (a?.access === b?.access && a?.access !== 'columns'))) continue;
+    const principal = (order <= 0 ? a : b)?.principal as PrincipalId;
+    const change = accessChange(principal, order <= 0 ? a : undefined, order >= 0 ? b : undefined);
     if (grows(change)) gained.push(change);
     if (shrinks(change)) lost.push(change);
   }
   const potentialGained = potentialDifference(current, old);
   const potentialLost = potentialDifference(old, current);
   if (gained.length + lost.length + potentialGained.length + potentialLost.length === 0) return undefined;
-  const byName = (a: AccessChange, b: AccessChange) =>
-    a.principal < b.principal ? -1 : a.principal > b.principal ? 1 : 0;
   return {
     resource,
     created: old === undefined,
     removed: current === undefined,
-    gained: gained.sort(byName),
-    lost: lost.sort(byName),
+    gained,
+    lost,
     potentialGained,
     potentialLost,
   };

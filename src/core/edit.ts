@@ -1,15 +1,9 @@
-import type {
-  DefaultGrant,
-  Grant,
-  Membership,
-  Principal,
-  PrincipalId,
-  Resource,
-  ResourceId,
-  SnapshotData,
-} from './model.ts';
+import { groupBy } from './collections.ts';
+import { recordDerivation } from './lineage.ts';
+import type { DefaultGrant, Grant, Membership, Principal, PrincipalId, Resource, ResourceId } from './model.ts';
+import { OverlayMap } from './overlay-map.ts';
 import { err, type Issue, ok, type Result } from './result.ts';
-import { createSnapshot, type Snapshot } from './snapshot.ts';
+import { deepFreeze, freezeDerived, type Snapshot } from './snapshot.ts';
 
 /**
  * One primitive change to a snapshot. A connector turns a native change (SQL text, a policy
@@ -82,48 +76,86 @@ export function isOpaque(edit: Edit): edit is Extract<Edit, { kind: 'opaque' }> 
 }
 
 /**
- * Applies edits in order and validates the result like any snapshot. An edit that names something
- * that does not exist (at that point of the sequence) is an issue, not a silent no-op.
+ * Applies edits in order and returns the snapshot after them. What an edit names must exist at
+ * that point of the sequence, and what the result names must exist: an edit is never a silent
+ * no-op. The new snapshot shares everything the edits did not touch with the old one (indexes
+ * included), and records what changed, so that engines recompute only what may differ.
  */
 export function applyEdits(snapshot: Snapshot, edits: readonly Edit[]): Result<Snapshot, readonly Issue[]> {
   if (edits.every(isOpaque)) return ok(snapshot);
-  const state = new MutableState(snapshot);
+  const state = new EditState(snapshot);
   const issues: Issue[] = [];
   edits.forEach((edit, index) => {
     const problem = state.apply(edit);
     if (problem !== undefined) issues.push({ code: 'invalid_edit', path: [index], message: problem });
   });
   if (issues.length > 0) return err(issues);
-  return createSnapshot(state.data());
+  return state.result();
 }
 
-/** A working copy of a snapshot's content that edits change in place, then freeze again. */
-class MutableState {
-  #principals: Map<PrincipalId, Principal>;
-  #memberships: Membership[];
-  #resources: Map<ResourceId, Resource>;
-  #grants: Grant[];
-  #defaultGrants: DefaultGrant[];
+/**
+ * A snapshot being edited: copy-on-write views of the old one. Principals, memberships and default
+ * grants are small and copied when first changed; resources and grants are kept as changes over
+ * the old indexes.
+ */
+class EditState {
   readonly #base: Snapshot;
+  #principals: Map<PrincipalId, Principal> | undefined;
+  #memberships: Membership[] | undefined;
+  #defaultGrants: DefaultGrant[] | undefined;
+  readonly #resources = new Map<ResourceId, Resource | null>();
+  readonly #grants = new Map<ResourceId, Grant[]>();
+  readonly #touched = new Set<ResourceId>();
+  readonly #principalsTouched = new Set<PrincipalId>();
+  readonly #membersTouched = new Set<PrincipalId>();
+  readonly #groupsTouched = new Set<PrincipalId>();
 
   constructor(snapshot: Snapshot) {
     this.#base = snapshot;
-    this.#principals = new Map(snapshot.principals.map((p) => [p.id, p]));
-    this.#memberships = [...snapshot.memberships];
-    this.#resources = new Map(snapshot.resources.map((r) => [r.id, r]));
-    this.#grants = [...snapshot.grants];
-    this.#defaultGrants = [...snapshot.defaultGrants];
   }
 
-  data(): SnapshotData {
-    return {
-      ...this.#base,
-      principals: [...this.#principals.values()],
-      memberships: this.#memberships,
-      resources: [...this.#resources.values()],
-      grants: this.#grants,
-      defaultGrants: this.#defaultGrants,
-    };
+  get #principalMap(): ReadonlyMap<PrincipalId, Principal> {
+    return this.#principals ?? this.#base.principalById;
+  }
+
+  #writablePrincipals(): Map<PrincipalId, Principal> {
+    this.#principals ??= new Map(this.#base.principalById);
+    return this.#principals;
+  }
+
+  #writableMemberships(): Membership[] {
+    this.#memberships ??= [...this.#base.memberships];
+    return this.#memberships;
+  }
+
+  #writableDefaults(): DefaultGrant[] {
+    this.#defaultGrants ??= [...this.#base.defaultGrants];
+    return this.#defaultGrants;
+  }
+
+  #resource(id: ResourceId): Resource | undefined {
+    const changed = this.#resources.get(id);
+    if (changed === null) return undefined;
+    return changed ?? this.#base.resourceById.get(id);
+  }
+
+  *#allResources(): Generator<Resource> {
+    for (const r of this.#base.resources) if (!this.#resources.has(r.id)) yield r;
+    for (const r of this.#resources.values()) if (r !== null) yield r;
+  }
+
+  #setResource(resource: Resource): void {
+    this.#resources.set(resource.id, deepFreeze(resource));
+    this.#touched.add(resource.id);
+  }
+
+  #grantsOf(id: ResourceId): readonly Grant[] {
+    return this.#grants.get(id) ?? this.#base.grantsByResource.get(id) ?? [];
+  }
+
+  #setGrants(id: ResourceId, grants: Grant[]): void {
+    this.#grants.set(id, deepFreeze(grants));
+    this.#touched.add(id);
   }
 
   apply(edit: Edit): string | undefined {
@@ -131,38 +163,35 @@ class MutableState {
       case 'opaque':
         return undefined;
       case 'add-principal':
-        if (this.#principals.has(edit.principal.id)) return `principal "${edit.principal.id}" already exists`;
-        this.#principals.set(edit.principal.id, edit.principal);
+        if (this.#principalMap.has(edit.principal.id)) return `principal "${edit.principal.id}" already exists`;
+        this.#writablePrincipals().set(edit.principal.id, deepFreeze(edit.principal));
+        this.#principalsTouched.add(edit.principal.id);
         return undefined;
       case 'update-principal': {
-        const principal = this.#principals.get(edit.principal);
+        const principal = this.#principalMap.get(edit.principal);
         if (principal === undefined) return `no principal "${edit.principal}"`;
-        this.#principals.set(edit.principal, { ...principal, ...edit.changes });
+        this.#principalsTouched.add(edit.principal);
+        this.#writablePrincipals().set(edit.principal, deepFreeze({ ...principal, ...edit.changes }));
         return undefined;
       }
-      case 'remove-principal': {
-        if (!this.#principals.delete(edit.principal)) return `no principal "${edit.principal}"`;
-        const id = edit.principal;
-        this.#memberships = this.#memberships.filter((m) => m.member !== id && m.group !== id && m.grantor !== id);
-        this.#grants = this.#grants
-          .filter((g) => g.principal !== id)
-          .map((g) => (g.grantor === id ? withoutGrantor(g) : g));
-        this.#defaultGrants = this.#defaultGrants.filter((g) => g.principal !== id && g.creator !== id);
-        this.#removeFromPolicies(id);
-        return undefined;
-      }
+      case 'remove-principal':
+        return this.#removePrincipal(edit.principal);
       case 'add-membership': {
         const m = edit.membership;
-        if (!this.#principals.has(m.member) || !this.#principals.has(m.group))
+        if (!this.#principalMap.has(m.member) || !this.#principalMap.has(m.group))
           return `membership of "${m.member}" in "${m.group}" names an unknown principal`;
-        this.#memberships = this.#memberships.filter(
+        this.#memberships = this.#writableMemberships().filter(
           (x) => !(x.member === m.member && x.group === m.group && x.grantor === m.grantor),
         );
-        this.#memberships.push(m);
+        this.#memberships.push(deepFreeze(m));
+        this.#membersTouched.add(m.member);
+        this.#groupsTouched.add(m.group);
         return undefined;
       }
       case 'remove-membership':
-        this.#memberships = this.#memberships.filter(
+        this.#membersTouched.add(edit.member);
+        this.#groupsTouched.add(edit.group);
+        this.#memberships = this.#writableMemberships().filter(
           (m) =>
             !(
               m.member === edit.member &&
@@ -173,64 +202,88 @@ class MutableState {
         return undefined;
       case 'add-grant': {
         const g = edit.grant;
-        if (!this.#resources.has(g.resource)) return `no resource "${g.resource}"`;
-        this.#grants = this.#grants.filter((x) => !sameGrant(x, g));
-        this.#grants.push(g);
+        if (this.#resource(g.resource) === undefined) return `no resource "${g.resource}"`;
+        if (!this.#principalMap.has(g.principal)) return `no principal "${g.principal}"`;
+        this.#setGrants(g.resource, [...this.#grantsOf(g.resource).filter((x) => !sameGrant(x, g)), g]);
         return undefined;
       }
       case 'remove-grant': {
         const key = edit.grant;
+        const before = this.#grantsOf(key.resource);
         const next: Grant[] = [];
-        for (const g of this.#grants) {
+        for (const g of before) {
           if (!matchesKey(g, key)) next.push(g);
           else if (key.grantOptionOnly === true) next.push({ ...g, grantable: false });
         }
-        this.#grants = next;
+        if (next.length !== before.length || key.grantOptionOnly === true) this.#setGrants(key.resource, next);
         return undefined;
       }
       case 'add-resource':
-        if (this.#resources.has(edit.resource.id)) return `resource "${edit.resource.id}" already exists`;
-        this.#resources.set(edit.resource.id, edit.resource);
+        if (this.#resource(edit.resource.id) !== undefined) return `resource "${edit.resource.id}" already exists`;
+        this.#setResource(edit.resource);
         return undefined;
       case 'update-resource': {
-        const resource = this.#resources.get(edit.resource);
+        const resource = this.#resource(edit.resource);
         if (resource === undefined) return `no resource "${edit.resource}"`;
-        this.#resources.set(edit.resource, withChanges(resource, edit.changes));
+        this.#setResource(withChanges(resource, edit.changes));
         return undefined;
       }
-      case 'remove-resource': {
-        if (!this.#resources.has(edit.resource))
-          return edit.ifExists === true ? undefined : `no resource "${edit.resource}"`;
-        const removed = this.#dependentsOf(edit.resource);
-        for (const id of removed) this.#resources.delete(id);
-        this.#grants = this.#grants.filter((g) => !removed.has(g.resource));
-        this.#defaultGrants = this.#defaultGrants.filter((g) => g.container === undefined || !removed.has(g.container));
-        this.#forgetSources(removed);
-        return undefined;
-      }
+      case 'remove-resource':
+        return this.#removeResource(edit.resource, edit.ifExists === true);
       case 'add-default-grant':
-        this.#defaultGrants = this.#defaultGrants.filter((g) => !sameDefault(g, edit.grant));
-        this.#defaultGrants.push(edit.grant);
+        this.#defaultGrants = this.#writableDefaults().filter((g) => !sameDefault(g, edit.grant));
+        this.#defaultGrants.push(deepFreeze(edit.grant));
         return undefined;
       case 'remove-default-grant':
-        this.#defaultGrants = this.#defaultGrants.filter((g) => !sameDefault(g, edit.grant));
+        this.#defaultGrants = this.#writableDefaults().filter((g) => !sameDefault(g, edit.grant));
         return undefined;
     }
   }
 
-  /**
-   * Takes a removed principal out of every row policy; a policy left naming nobody is dropped
-   * (PostgreSQL's DROP OWNED does the same, RemoveRoleFromObjectPolicy in policy.c).
-   */
-  #removeFromPolicies(id: PrincipalId): void {
-    for (const resource of this.#resources.values()) {
-      const security = resource.rowSecurity;
-      if (security === undefined || !security.policies.some((p) => p.principals.includes(id))) continue;
-      const policies = security.policies
-        .map((p) => ({ ...p, principals: p.principals.filter((x) => x !== id) }))
-        .filter((p) => p.principals.length > 0);
-      this.#resources.set(resource.id, { ...resource, rowSecurity: { ...security, policies } });
+  #removePrincipal(id: PrincipalId): string | undefined {
+    if (!this.#principalMap.has(id)) return `no principal "${id}"`;
+    this.#principalsTouched.add(id);
+    for (const m of this.#memberships ?? this.#base.memberships)
+      if (m.member === id || m.group === id) {
+        this.#membersTouched.add(m.member);
+        this.#groupsTouched.add(m.group);
+      }
+    for (const r of this.#allResources())
+      if (r.owner === id) return `"${id}" cannot be removed: it owns ${r.name} (reassign or drop what it owns first)`;
+    this.#writablePrincipals().delete(id);
+    this.#memberships = this.#writableMemberships().filter(
+      (m) => m.member !== id && m.group !== id && m.grantor !== id,
+    );
+    for (const [resource, grants] of this.#allGrants())
+      if (grants.some((g) => g.principal === id || g.grantor === id))
+        this.#setGrants(
+          resource,
+          grants.filter((g) => g.principal !== id).map((g) => (g.grantor === id ? withoutGrantor(g) : g)),
+        );
+    this.#defaultGrants = this.#writableDefaults().filter((g) => g.principal !== id && g.creator !== id);
+    this.#removeFromPolicies(id);
+    return undefined;
+  }
+
+  *#allGrants(): Generator<[ResourceId, readonly Grant[]]> {
+    for (const [id, grants] of this.#base.grantsByResource) if (!this.#grants.has(id)) yield [id, grants];
+    yield* this.#grants;
+  }
+
+  #removeResource(id: ResourceId, ifExists: boolean): string | undefined {
+    if (this.#resource(id) === undefined) return ifExists ? undefined : `no resource "${id}"`;
+    const removed = this.#dependentsOf(id);
+    for (const gone of removed) {
+      this.#resources.set(gone, null);
+      this.#touched.add(gone);
+      if (this.#grantsOf(gone).length > 0) this.#setGrants(gone, []);
     }
+    if (this.#writableDefaults().some((g) => g.container !== undefined && removed.has(g.container)))
+      this.#defaultGrants = this.#writableDefaults().filter(
+        (g) => g.container === undefined || !removed.has(g.container),
+      );
+    this.#forgetSources(removed);
+    return undefined;
   }
 
   /**
@@ -241,7 +294,7 @@ class MutableState {
     const removed = new Set([id]);
     for (let grew = true; grew; ) {
       grew = false;
-      for (const r of this.#resources.values()) {
+      for (const r of this.#allResources()) {
         if (removed.has(r.id)) continue;
         const inside = r.parent !== undefined && removed.has(r.parent);
         const reads =
@@ -259,13 +312,13 @@ class MutableState {
 
   /** Copies (materialized derivations) and routines keep existing when what they read is gone. */
   #forgetSources(removed: ReadonlySet<ResourceId>): void {
-    for (const r of this.#resources.values()) {
+    for (const r of [...this.#allResources()]) {
       const sources = r.derivation?.sources;
       const reads = r.routine?.reads;
       const staleSources = sources?.some((s) => removed.has(s.resource)) === true;
       const staleReads = reads !== undefined && reads !== 'any' && reads.some((x) => removed.has(x));
       if (!staleSources && !staleReads) continue;
-      this.#resources.set(r.id, {
+      this.#setResource({
         ...r,
         ...(r.derivation === undefined
           ? {}
@@ -275,6 +328,99 @@ class MutableState {
           : { routine: { ...r.routine, reads: (reads ?? []).filter((x) => !removed.has(x)) } }),
       });
     }
+  }
+
+  /**
+   * Takes a removed principal out of every row policy; a policy left naming nobody is dropped
+   * (PostgreSQL's DROP OWNED does the same, RemoveRoleFromObjectPolicy in policy.c).
+   */
+  #removeFromPolicies(id: PrincipalId): void {
+    for (const resource of [...this.#allResources()]) {
+      const security = resource.rowSecurity;
+      if (security === undefined || !security.policies.some((p) => p.principals.includes(id))) continue;
+      const policies = security.policies
+        .map((p) => ({ ...p, principals: p.principals.filter((x) => x !== id) }))
+        .filter((p) => p.principals.length > 0);
+      this.#setResource({ ...resource, rowSecurity: { ...security, policies } });
+    }
+  }
+
+  /** The snapshot after the edits, checked for what the edits could have left dangling. */
+  result(): Result<Snapshot, readonly Issue[]> {
+    const base = this.#base;
+    const principalById = this.#principals ?? base.principalById;
+    const issues: Issue[] = [];
+    const need = (id: PrincipalId | undefined, what: string) => {
+      if (id !== undefined && !principalById.has(id))
+        issues.push({ code: 'unknown_principal', path: [], message: `${what} names unknown principal "${id}"` });
+    };
+    for (const id of this.#touched) {
+      const resource = this.#resource(id);
+      if (resource === undefined) continue;
+      need(resource.owner, resource.name);
+      if (resource.parent !== undefined && this.#resource(resource.parent) === undefined)
+        issues.push({
+          code: 'unknown_resource',
+          path: [],
+          message: `${resource.name} is inside unknown "${resource.parent}"`,
+        });
+      for (const source of resource.derivation?.sources ?? [])
+        if (this.#resource(source.resource) === undefined)
+          issues.push({
+            code: 'unknown_resource',
+            path: [],
+            message: `${resource.name} reads unknown "${source.resource}"`,
+          });
+      for (const policy of resource.rowSecurity?.policies ?? [])
+        for (const p of policy.principals) need(p, `policy ${policy.name}`);
+      for (const grant of this.#grantsOf(id)) {
+        need(grant.principal, `a grant on ${resource.name}`);
+        if (grant.column !== undefined && !resource.columns.some((c) => c.name === grant.column))
+          issues.push({
+            code: 'unknown_column',
+            path: [],
+            message: `resource "${resource.name}" has no column "${grant.column}"`,
+          });
+      }
+    }
+    if (issues.length > 0) return err(issues);
+
+    const resources = this.#resources.size === 0 ? base.resources : () => [...this.#allResources()];
+    const memberships = this.#memberships ?? base.memberships;
+    // Principals replaced by the edits were frozen when set; the rest are the old, frozen ones.
+    const grantChanges = new Map([...this.#grants].filter(([id]) => this.#resource(id) !== undefined));
+    const removedGrants = [...this.#grants.keys()].filter((id) => this.#resource(id) === undefined);
+    const grantsByResource = OverlayMap.derive(base.grantsByResource, grantChanges, removedGrants);
+    const changedResources = new Map(
+      [...this.#resources].flatMap(([id, r]): [ResourceId, Resource][] => (r === null ? [] : [[id, r]])),
+    );
+    const removedResources = [...this.#resources].flatMap(([id, r]) => (r === null ? [id] : []));
+    const derived = freezeDerived({
+      system: base.system,
+      source: base.source,
+      readPrivilege: base.readPrivilege,
+      blanketGrants: base.blanketGrants,
+      ...(base.facts === undefined ? {} : { facts: base.facts }),
+      principals: this.#principals === undefined ? base.principals : [...this.#principals.values()],
+      principalById,
+      memberships,
+      membershipsOf: this.#memberships === undefined ? base.membershipsOf : groupBy(memberships, (m) => m.member),
+      membersOf: this.#memberships === undefined ? base.membersOf : groupBy(memberships, (m) => m.group),
+      resources,
+      resourceById: OverlayMap.derive(base.resourceById, changedResources, removedResources),
+      grantsByResource,
+      defaultGrants: this.#defaultGrants ?? base.defaultGrants,
+    });
+    recordDerivation(derived, base, {
+      principals: this.#principals !== undefined,
+      memberships: this.#memberships !== undefined,
+      defaultGrants: this.#defaultGrants !== undefined,
+      resources: this.#touched,
+      principalsTouched: this.#principalsTouched,
+      membersTouched: this.#membersTouched,
+      groupsTouched: this.#groupsTouched,
+    });
+    return ok(derived);
   }
 }
 

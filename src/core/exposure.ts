@@ -1,6 +1,7 @@
-import { accessSetsOf, type ResourceAccessSets } from './access-sets.ts';
+import { accessSetsOf, affectedFor, type ResourceAccessSets } from './access-sets.ts';
 import { andInto, type Bitset, bitsOf, equalSets, hasBit, isEmpty } from './bitset.ts';
 import { type Closures, loginsActingAs } from './closure.ts';
+import { changesSince, parentOf } from './lineage.ts';
 import type { DefaultGrant, PrincipalId, Resource, ResourceId } from './model.ts';
 import type { Snapshot } from './snapshot.ts';
 
@@ -11,8 +12,10 @@ export type ReadAccess = Exclude<AccessLevel, 'none'>;
 
 /** Orders access levels: negative when `a` gives less than `b`. */
 export function compareAccess(a: AccessLevel, b: AccessLevel): number {
-  return ACCESS_LEVELS.indexOf(a) - ACCESS_LEVELS.indexOf(b);
+  return RANK[a] - RANK[b];
 }
+
+const RANK: Readonly<Record<AccessLevel, number>> = { none: 0, columns: 1, filtered: 2, full: 3 };
 
 /**
  * A login principal that can read a resource. `full`: every row and column; `filtered`: every
@@ -66,7 +69,7 @@ const isLabelledReadable = (resource: Resource) =>
 export function computeExposure(snapshot: Snapshot, options: ExposureOptions = {}): Exposure {
   const include = options.include ?? isLabelledReadable;
   const sets = accessSetsOf(snapshot);
-  const routines = snapshot.resources.filter((r) => r.routine !== undefined && r.routine.runsAs === 'owner');
+  const routines = routinesOf(snapshot);
   const resources = snapshot.resources
     .filter(include)
     .sort((a, b) => compareText(a.name, b.name))
@@ -83,6 +86,149 @@ export function computeExposure(snapshot: Snapshot, options: ExposureOptions = {
     resources,
     latent: snapshot.defaultGrants.length === 0 ? [] : latentExposure(snapshot),
   };
+}
+
+const exposures = new WeakMap<Snapshot, Exposure>();
+
+/**
+ * The exposure of every labelled resource of a snapshot, computed once per snapshot: a warm
+ * snapshot answers many checks. A snapshot derived by edits that changed no principal and no
+ * membership recomputes only the resources the edits can affect, and keeps the rest.
+ */
+export function exposureOf(snapshot: Snapshot): Exposure {
+  let exposure = exposures.get(snapshot);
+  if (exposure === undefined) {
+    exposure = derivedExposure(snapshot) ?? computeExposure(snapshot);
+    exposures.set(snapshot, exposure);
+  }
+  return exposure;
+}
+
+function derivedExposure(snapshot: Snapshot): Exposure | undefined {
+  const parent = parentOf(snapshot);
+  if (parent === undefined) return undefined;
+  const changes = changesSince(snapshot, parent);
+  if (changes === undefined) return undefined;
+  const previous = exposureOf(parent);
+  const sets = accessSetsOf(snapshot);
+  const { closures } = sets;
+  // After a change to principals or memberships, only the logins that reach a touched principal
+  // can read differently; everyone else keeps the parent's answer.
+  const closuresChanged = changes.principals || changes.memberships;
+  const changedLogins = closures.changedLogins;
+  if (closuresChanged && changedLogins === undefined) return undefined;
+  const previousById = new Map(previous.resources.map((e) => [e.resource.id, e]));
+  const changedCount = changedLogins === undefined ? 0 : bitsOf(changedLogins).length;
+  const affected = affectedFor(snapshot, changes.resources);
+  const routines = routinesOf(snapshot);
+  // A routine that changed can read anything; then every potential path is computed again.
+  const routinesChanged = [...changes.resources].some(
+    (id) => parent.resourceById.get(id)?.routine !== undefined || snapshot.resourceById.get(id)?.routine !== undefined,
+  );
+  const resources: ResourceExposure[] = [];
+  for (const resource of labelledResources(snapshot, changes.resources, previous)) {
+    const old = previousById.get(resource.id);
+    const untouched = old !== undefined && !affected(resource);
+    if (untouched && !closuresChanged && !routinesChanged) {
+      resources.push(old.resource === resource ? old : { ...old, resource });
+      continue;
+    }
+    const access = sets.forResource(resource);
+    // Few changed logins: compute theirs and keep the rest; many: walking is cheaper.
+    const patch = closuresChanged && changedLogins !== undefined && changedCount <= PATCH_LIMIT;
+    const readers =
+      !untouched || (closuresChanged && !patch)
+        ? readersOf(closures, access)
+        : patch
+          ? patchReaders(closures, access, old.readers, changedLogins)
+          : old.readers;
+    const potential =
+      untouched && !closuresChanged && !routinesChanged
+        ? old.potential
+        : routines.length === 0
+          ? []
+          : potentialPaths(snapshot, access, routines);
+    resources.push({ resource, readers, potential });
+  }
+  resources.sort((a, b) => compareText(a.resource.name, b.resource.name));
+  const containersTouched = [...changes.resources].some(
+    (id) => snapshot.resourceById.get(id)?.readable === false || parent.resourceById.get(id)?.readable === false,
+  );
+  const latent =
+    closuresChanged || changes.defaultGrants || containersTouched ? latentExposure(snapshot) : previous.latent;
+  return { system: snapshot.system, resources, latent };
+}
+
+/** Above this many changed logins, readers are computed afresh rather than patched. */
+const PATCH_LIMIT = 64;
+
+/** The parent's readers, with the access of the changed logins computed again. */
+function patchReaders(
+  closures: Closures,
+  access: ResourceAccessSets,
+  previous: readonly Reader[],
+  changed: Bitset,
+): Reader[] {
+  const changedIds = bitsOf(changed).map((index) => closures.ids[index] as PrincipalId);
+  // Readers are sorted by principal: find each changed login by binary search, drop it, add it back.
+  const drop = new Set<number>();
+  for (const id of changedIds) {
+    let low = 0;
+    let high = previous.length - 1;
+    while (low <= high) {
+      const middle = (low + high) >>> 1;
+      const principal = (previous[middle] as Reader).principal;
+      if (principal === id) {
+        drop.add(middle);
+        break;
+      }
+      if (principal < id) low = middle + 1;
+      else high = middle - 1;
+    }
+  }
+  const fresh: Reader[] = [];
+  for (const index of bitsOf(changed)) {
+    const reader = readerAt(closures, access, index);
+    if (reader !== undefined) fresh.push(reader);
+  }
+  if (drop.size === 0 && fresh.length === 0) return previous as Reader[];
+  const kept = drop.size === 0 ? [...previous] : previous.filter((_, i) => !drop.has(i));
+  return fresh.length === 0 ? kept : [...kept, ...fresh].sort((a, b) => compareText(a.principal, b.principal));
+}
+
+const routineLists = new WeakMap<Snapshot, readonly Resource[]>();
+
+/** Code that reads with its owner's rights; a derived snapshot updates its parent's list. */
+function routinesOf(snapshot: Snapshot): readonly Resource[] {
+  let routines = routineLists.get(snapshot);
+  if (routines === undefined) {
+    const parent = parentOf(snapshot);
+    const changes = parent === undefined ? undefined : changesSince(snapshot, parent);
+    const isRoutine = (r: Resource | undefined): r is Resource =>
+      r?.routine !== undefined && r.routine.runsAs === 'owner';
+    routines =
+      parent === undefined || changes === undefined
+        ? snapshot.resources.filter(isRoutine)
+        : [
+            ...routinesOf(parent).filter((r) => !changes.resources.has(r.id)),
+            ...[...changes.resources].map((id) => snapshot.resourceById.get(id)).filter(isRoutine),
+          ];
+    routineLists.set(snapshot, routines);
+  }
+  return routines;
+}
+
+function labelledResources(snapshot: Snapshot, touched: ReadonlySet<ResourceId>, previous: Exposure): Resource[] {
+  const found = new Map<ResourceId, Resource>();
+  for (const entry of previous.resources) {
+    const current = snapshot.resourceById.get(entry.resource.id);
+    if (current !== undefined && isLabelledReadable(current)) found.set(current.id, current);
+  }
+  for (const id of touched) {
+    const current = snapshot.resourceById.get(id);
+    if (current !== undefined && isLabelledReadable(current)) found.set(id, current);
+  }
+  return [...found.values()];
 }
 
 /** Access of one principal to one resource, by the same rules as {@link computeExposure}. */
@@ -115,7 +261,8 @@ function readersOf(closures: Closures, access: ResourceAccessSets): Reader[] {
       if (reader !== undefined) readers.push(reader);
     }
   }
-  return readers;
+  // Principals added by a change are numbered after the others: their readers need sorting in.
+  return closures.sortedUpTo < closures.size ? readers.sort((a, b) => compareText(a.principal, b.principal)) : readers;
 }
 
 function readerAt(closures: Closures, access: ResourceAccessSets, index: number): Reader | undefined {
@@ -195,7 +342,8 @@ function latentExposure(snapshot: Snapshot): LatentExposure[] {
 function loginIdsActingAs(closures: Closures, acting: Bitset, sessionGate: Bitset): PrincipalId[] {
   const logins = loginsActingAs(closures, acting);
   andInto(logins, sessionGate);
-  return bitsOf(logins).map((index) => closures.ids[index] as PrincipalId);
+  const ids = bitsOf(logins).map((index) => closures.ids[index] as PrincipalId);
+  return closures.sortedUpTo < closures.size ? ids.sort(compareText) : ids;
 }
 
 function compareText(a: string, b: string): number {

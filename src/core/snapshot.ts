@@ -139,6 +139,38 @@ export function withLabels(snapshot: Snapshot, resources: readonly Resource[]): 
   });
 }
 
+/**
+ * Freezes a snapshot derived from another by edits or relabelling. Its flat lists of grants and
+ * of resources are built only if someone asks for them (engines use the indexes), and the new
+ * objects in it must already be frozen by whoever made them: nothing old is walked again.
+ */
+export function freezeDerived(
+  fields: Omit<Snapshot, 'grants' | 'resources'> & {
+    readonly resources: readonly Resource[] | (() => readonly Resource[]);
+  },
+): Snapshot {
+  const { resources, ...rest } = fields;
+  const snapshot = { ...rest } as Snapshot;
+  let grants: readonly Grant[] | undefined;
+  let list = typeof resources === 'function' ? undefined : Object.freeze(resources);
+  Object.defineProperty(snapshot, 'grants', {
+    enumerable: true,
+    get: () => {
+      grants ??= Object.freeze([...fields.grantsByResource.values()].flat());
+      return grants;
+    },
+  });
+  Object.defineProperty(snapshot, 'resources', {
+    enumerable: true,
+    get: () => {
+      list ??= Object.freeze([...(resources as () => readonly Resource[])()]);
+      return list;
+    },
+  });
+  for (const shallow of [fields.principals, fields.memberships, fields.defaultGrants]) Object.freeze(shallow);
+  return Object.freeze(snapshot);
+}
+
 const fingerprints = new WeakMap<Snapshot, string>();
 
 /**
@@ -212,7 +244,8 @@ function checkParentCycles(
   });
 }
 
-function deepFreeze<T>(value: T): T {
+/** Freezes a value and everything in it; already frozen parts are skipped. */
+export function deepFreeze<T>(value: T): T {
   if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value;
   if (value instanceof Map) {
     for (const item of value.values()) deepFreeze(item);

@@ -29,6 +29,8 @@ const manifestSystem = z.strictObject({
 });
 
 const configSchema = z.strictObject({
+  /** Policy file for check and review, relative to this file; the shipped default policy otherwise. */
+  policy: z.string().min(1).optional(),
   systems: z.record(
     z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'system names are letters, digits, _ . -'),
     z.discriminatedUnion('kind', [postgresSystem, manifestSystem]),

@@ -1,5 +1,12 @@
 export { type Config, loadConfig, parseConfig } from './config.ts';
 export { openDemoSystem } from './demo/open-demo.ts';
-export { DEMO_SYSTEM, type OpenedSystem, openSystem, type RuntimeContext, type SystemSelector } from './open-system.ts';
+export {
+  DEMO_SYSTEM,
+  type OpenedSystem,
+  openSystem,
+  type RuntimeContext,
+  resolvePolicy,
+  type SystemSelector,
+} from './open-system.ts';
 export { defaultPolicy, loadPolicy, parsePolicy } from './policy-file.ts';
 export { postgresSource } from './postgres-source.ts';

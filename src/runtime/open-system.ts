@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ClassificationSpec, LabelSpec, SystemSource } from '../app/index.ts';
 import { readManifestFile } from '../connectors/manifest/index.ts';
-import { FirebreakError } from '../core/index.ts';
+import { FirebreakError, type Policy } from '../core/index.ts';
 import {
   type ClassificationConfig,
   type LoadedConfig,
@@ -11,6 +11,7 @@ import {
   type SystemConfig,
 } from './config.ts';
 import { openDemoSystem } from './demo/open-demo.ts';
+import { defaultPolicy, loadPolicy } from './policy-file.ts';
 import { openPostgres } from './postgres-source.ts';
 
 /** The built-in system name of the embedded demo warehouse, unless the configuration defines it. */
@@ -83,6 +84,22 @@ async function openConfigured(
       };
     }
   }
+}
+
+/**
+ * The policy that decides changes: `--policy`, else `$FIREBREAK_POLICY`, else the configuration's
+ * `policy` (relative to the file), else the one Firebreak ships.
+ */
+export async function resolvePolicy(
+  path: string | undefined,
+  config: string | undefined,
+  context: RuntimeContext,
+): Promise<Policy> {
+  const explicit = path ?? context.env.FIREBREAK_POLICY;
+  if (explicit !== undefined && explicit !== '') return loadPolicy(resolve(context.cwd, explicit));
+  const loaded = await loadConfigFor(config === undefined ? {} : { config }, context, true);
+  if (loaded?.config.policy !== undefined) return loadPolicy(resolve(loaded.directory, loaded.config.policy));
+  return defaultPolicy();
 }
 
 /** Loads the configuration; without one, `optional` returns undefined instead of failing. */

@@ -1,5 +1,14 @@
-import type { SystemSource } from '../app/index.ts';
+import type { ChangeAnalyzer, SystemSource } from '../app/index.ts';
 import { connectPostgres, type Queryable, readPostgresSnapshot } from '../connectors/postgres/index.ts';
+import { interpretSql } from '../connectors/postgres/interpret/index.ts';
+import { verifyInSandbox } from '../connectors/postgres/sandbox/index.ts';
+
+/** SQL changes to PostgreSQL: interpreted statically, replayed in a PGlite shadow on request. */
+export const postgresAnalyzer: ChangeAnalyzer = {
+  defaultActingRole: (snapshot) => snapshot.facts?.connectedAs ?? 'postgres',
+  interpret: (snapshot, change, actingAs) => interpretSql(snapshot, change, actingAs),
+  verify: (snapshot, change, actingAs) => verifyInSandbox(snapshot, change, actingAs),
+};
 
 /** Wraps any queryable PostgreSQL (a `pg` client or an embedded PGlite) as a system source. */
 export function postgresSource(
@@ -8,7 +17,14 @@ export function postgresSource(
   db: Queryable,
   close: () => Promise<void>,
 ): SystemSource {
-  return { name, kind: 'postgres', location, readSnapshot: () => readPostgresSnapshot(db, name), close };
+  return {
+    name,
+    kind: 'postgres',
+    location,
+    readSnapshot: () => readPostgresSnapshot(db, name),
+    analyzer: postgresAnalyzer,
+    close,
+  };
 }
 
 /** Connects to a PostgreSQL server by URL; fails fast when it cannot. */

@@ -112,7 +112,7 @@ describe('help', () => {
   it('every command has --help, and the main help lists them', async () => {
     const main = await cli(['--help']);
     expect(main.code).toBe(0);
-    for (const command of ['exposure', 'explain', 'demo']) {
+    for (const command of ['exposure', 'explain', 'check', 'review', 'demo']) {
       expect(main.stdout).toContain(`  ${command}`);
       const help = await cli([command, '--help']);
       expect(help.code).toBe(0);

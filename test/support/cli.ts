@@ -6,10 +6,10 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** Runs the CLI in-process, capturing its output. */
+/** Runs the CLI in-process, capturing its output; `stdin` is what standard input holds. */
 export async function cli(
   argv: readonly string[],
-  options: { env?: Record<string, string | undefined>; cwd?: string } = {},
+  options: { env?: Record<string, string | undefined>; cwd?: string; stdin?: string } = {},
 ): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
@@ -22,6 +22,7 @@ export async function cli(
     },
     env: options.env ?? {},
     cwd: options.cwd ?? process.cwd(),
+    readStdin: async (limit) => (options.stdin ?? '').slice(0, limit + 1),
   });
   return { code, stdout, stderr };
 }

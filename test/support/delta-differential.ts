@@ -1,6 +1,15 @@
 import { type Queryable, readPostgresSnapshot } from '../../src/connectors/postgres/index.ts';
 import { interpretSql } from '../../src/connectors/postgres/interpret/index.ts';
-import { type AccessLevel, classify, compileGlob, computeDelta, type Snapshot } from '../../src/core/index.ts';
+import {
+  type AccessLevel,
+  classify,
+  compileGlob,
+  computeDelta,
+  computeExposure,
+  createSnapshot,
+  exposureOf,
+  type Snapshot,
+} from '../../src/core/index.ts';
 import { labelledSnapshot } from './differential.ts';
 import { type Observed, observeAccess } from './oracle.ts';
 import { ADMIN, type CatalogSpec, catalogSql } from './random-catalog.ts';
@@ -29,7 +38,10 @@ export async function checkChange(
   for (const statement of catalogSql(spec, database, modern)) await db.query(statement);
   const sql = script.map((s) => `${s.replaceAll('__DATABASE__', `"${database}"`)};`).join('\n');
   const raw = await readPostgresSnapshot(db, 'differential');
-  const before = classify(raw, rules(spec.prefix));
+  // One rules object for before and after, as `firebreak check` does: the after state is then
+  // classified and its exposure computed incrementally, which this test also checks below.
+  const labelRules = rules(spec.prefix);
+  const before = classify(raw, labelRules);
   const observedBefore = await observe(db, spec.prefix);
 
   const interpretation = await interpretSql(raw, sql, ADMIN);
@@ -38,7 +50,7 @@ export async function checkChange(
   const opaque = interpretation.statements.filter((s) => s.effect === 'opaque');
   if (opaque.length > 0)
     return { script, mismatches: opaque.map((s) => `statement ${s.index} was opaque: ${s.reason}`), comparisons: 0 };
-  const predicted = classify(interpretation.after, rules(spec.prefix));
+  const predicted = classify(interpretation.after, labelRules);
 
   for (const statement of sql.split(';\n')) if (statement.trim() !== '') await db.query(statement.replace(/;$/, ''));
   const observedAfter = await observe(db, spec.prefix);
@@ -53,6 +65,11 @@ export async function checkChange(
     );
 
   const delta = computeDelta(before, predicted);
+  const incremental = new Map(exposureOf(predicted).resources.map((e) => [e.resource.id, e.readers]));
+  const full = computeExposure(classify(readAgain(interpretation.after), rules(spec.prefix)));
+  for (const entry of full.resources)
+    if (JSON.stringify(entry.readers) !== JSON.stringify(incremental.get(entry.resource.id) ?? []))
+      mismatches.push(`incremental exposure of ${entry.resource.name} differs from the full computation`);
   const predictedChanges = new Set<string>();
   for (const resource of delta.resources)
     for (const [kind, changes] of [
@@ -148,4 +165,22 @@ function changeKinds(was: Observed, now: Observed): ('gained' | 'lost')[] {
 
 function show(access: AccessLevel, columns: readonly string[] | undefined): string {
   return access === 'columns' ? `columns(${(columns ?? []).join(',')})` : access;
+}
+
+/** A copy of a snapshot with no history: its exposure is computed from scratch. */
+function readAgain(snapshot: Snapshot): Snapshot {
+  const copy = createSnapshot({
+    system: snapshot.system,
+    source: snapshot.source,
+    readPrivilege: snapshot.readPrivilege,
+    principals: snapshot.principals,
+    memberships: snapshot.memberships,
+    resources: snapshot.resources,
+    grants: snapshot.grants,
+    blanketGrants: snapshot.blanketGrants,
+    defaultGrants: snapshot.defaultGrants,
+    ...(snapshot.facts === undefined ? {} : { facts: snapshot.facts }),
+  });
+  if (!copy.ok) throw new Error(copy.error[0]?.message);
+  return copy.value;
 }

@@ -21,6 +21,7 @@ import { interpretAlterRole, interpretAlterRoleSet, interpretCreateRole, interpr
 import { unsafeCalls } from './safe-functions.ts';
 import { interpretDiscard, interpretSet, interpretTransaction } from './session.ts';
 import { InterpretError, initialState, type SessionState, withEdits } from './state.ts';
+import { redactPasswords } from './text.ts';
 
 /** One statement of a change, and what it does. */
 export interface StatementEffect {
@@ -77,7 +78,7 @@ export async function interpretSql(snapshot: Snapshot, sql: string, role: Princi
       state = outcome.session ?? withEdits(state, outcome.edits);
       statements.push({
         index: statement.index,
-        sql: statement.sql,
+        sql: redactPasswords(statement.sql),
         line: statement.line,
         column: statement.column,
         effect: outcome.effect,

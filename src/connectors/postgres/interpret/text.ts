@@ -27,3 +27,28 @@ export function clauseText(sql: string, keyword: string): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * The statement with every string that follows the word PASSWORD replaced by `'********'`, so
+ * that reports, logs and the audit ledger never repeat a secret found in a change.
+ */
+export function redactPasswords(sql: string): string {
+  if (!/password/i.test(sql)) return sql;
+  const tokens = scanSync(sql).tokens;
+  let redacted = '';
+  let at = 0;
+  for (let i = 1; i < tokens.length; i++) {
+    const token = tokens[i];
+    const previous = tokens[i - 1];
+    if (
+      token === undefined ||
+      previous?.text.toLowerCase() !== 'password' ||
+      !/^(?:[eEbBxXuU]&?)?'|^\$/.test(token.text)
+    )
+      continue;
+    const start = byteToCharOffset(sql, token.start);
+    redacted += `${sql.slice(at, start)}'********'`;
+    at = byteToCharOffset(sql, token.end);
+  }
+  return redacted + sql.slice(at);
+}

@@ -1,0 +1,211 @@
+import {
+  type AccessChange,
+  type AccessRoute,
+  accessRoute,
+  type Decision,
+  type Edit,
+  labelNamesOf,
+  type ResourceDelta,
+  type Snapshot,
+} from '../core/index.ts';
+import type { Actor } from './actor.ts';
+import type { ChangeAnalysis, ChangePiece, Verification } from './analyse-change.ts';
+
+/** The result of checking a change, as every interface shows it (the CLI's JSON is exactly this). */
+export interface CheckReport {
+  readonly system: string;
+  readonly actor: Actor;
+  /** The role the change was analysed as running as. */
+  readonly actingAs: string;
+  readonly decision: Decision;
+  readonly reasons: readonly { readonly rule: string; readonly decision: Decision; readonly message: string }[];
+  readonly statements: readonly StatementReport[];
+  /** Labelled resources some principals gain access to, blast radius first. */
+  readonly gained: readonly ResourceChangeReport[];
+  readonly lost: readonly ResourceChangeReport[];
+  readonly potentialGained: readonly PotentialReport[];
+  readonly latentGained: readonly LatentChangeReport[];
+  readonly summary: {
+    readonly principalsGaining: number;
+    readonly principalsLosing: number;
+    readonly resourcesGaining: number;
+    readonly resourcesAffected: number;
+    readonly labelsGained: readonly string[];
+  };
+  readonly verification?: Verification;
+}
+
+export interface StatementReport {
+  readonly index: number;
+  readonly sql: string;
+  readonly effect: 'read-only' | 'edits' | 'opaque';
+  /** Where the statement is: `fix.sql:3`, `answer.md:14`. */
+  readonly origin: string;
+  readonly edits: readonly string[];
+  readonly notes: readonly string[];
+  readonly reason?: string;
+}
+
+export interface ResourceChangeReport {
+  readonly resource: string;
+  readonly kind: string;
+  readonly labels: readonly string[];
+  /** The resource is new (or newly labelled), or gone. */
+  readonly created: boolean;
+  readonly removed: boolean;
+  readonly principals: readonly string[];
+  readonly count: number;
+  /** How many principals end with each kind of access (gained) or lost it from each kind (lost). */
+  readonly access: {
+    readonly full: number;
+    readonly filtered: number;
+    readonly columns: number;
+    readonly none: number;
+  };
+  /** Each principal once, grouped by the route of its access (after the change when gained, before when lost). */
+  readonly paths: readonly { readonly via: string; readonly principals: readonly string[]; readonly count: number }[];
+}
+
+export interface PotentialReport {
+  readonly resource: string;
+  readonly labels: readonly string[];
+  readonly routine: string;
+  readonly principals: readonly string[];
+  readonly count: number;
+}
+
+export interface LatentChangeReport {
+  readonly creator: string;
+  readonly container?: string;
+  readonly grantee: string;
+  readonly privilege: string;
+  readonly principals: readonly string[];
+  readonly count: number;
+  readonly labelledInContainer: number;
+}
+
+/** Everything of the report but the decision, which the policy adds. */
+export type AnalysisReport = Omit<CheckReport, 'decision' | 'reasons'>;
+
+export function describeAnalysis(
+  analysis: ChangeAnalysis,
+  actor: Actor,
+  pieces: readonly ChangePiece[],
+): AnalysisReport {
+  const { before, after, delta } = analysis;
+  const name = (snapshot: Snapshot, id: string) => snapshot.principalById.get(id)?.name ?? id;
+  const gained = delta.resources
+    .filter((r) => r.gained.length > 0)
+    .map((r) => resourceReport(after, r, r.gained, 'after'));
+  const lost = delta.resources.filter((r) => r.lost.length > 0).map((r) => resourceReport(before, r, r.lost, 'before'));
+  gained.sort((a, b) => b.count - a.count || (a.resource < b.resource ? -1 : 1));
+  lost.sort((a, b) => b.count - a.count || (a.resource < b.resource ? -1 : 1));
+  const potentialGained = delta.resources.flatMap((r) =>
+    r.potentialGained.map((p) => ({
+      resource: r.resource.name,
+      labels: labelNamesOf(r.resource),
+      routine: after.resourceById.get(p.routine)?.name ?? p.routine,
+      principals: p.principals.map((x) => name(after, x)),
+      count: p.principals.length,
+    })),
+  );
+  const latentGained = delta.latent
+    .filter((l) => l.gained.length > 0)
+    .map((l) => ({
+      creator: name(after, l.grant.creator),
+      ...(l.grant.container === undefined
+        ? {}
+        : { container: after.resourceById.get(l.grant.container)?.name ?? l.grant.container }),
+      grantee: name(after, l.grant.principal),
+      privilege: l.grant.privilege,
+      principals: l.gained.map((x) => name(after, x)),
+      count: l.gained.length,
+      labelledInContainer: l.labelledInContainer,
+    }));
+  return {
+    system: before.system,
+    actor,
+    actingAs: name(before, analysis.actingAs),
+    statements: analysis.statements.map((s) => ({
+      index: s.index,
+      sql: s.sql,
+      effect: s.effect,
+      origin: `${pieces[s.piece]?.origin ?? 'change'}:${s.originLine}`,
+      edits: s.edits.map(describeEdit),
+      notes: s.notes,
+      ...(s.reason === undefined ? {} : { reason: s.reason }),
+    })),
+    gained,
+    lost,
+    potentialGained,
+    latentGained,
+    summary: {
+      principalsGaining: delta.principalsGaining,
+      principalsLosing: delta.principalsLosing,
+      resourcesGaining: delta.resourcesGaining,
+      resourcesAffected: delta.resourcesAffected,
+      labelsGained: [...new Set(gained.flatMap((g) => g.labels))].sort(),
+    },
+    ...(analysis.verification === undefined ? {} : { verification: analysis.verification }),
+  };
+}
+
+function resourceReport(
+  snapshot: Snapshot,
+  delta: ResourceDelta,
+  changes: readonly AccessChange[],
+  side: 'before' | 'after',
+): ResourceChangeReport {
+  const name = (id: string) => snapshot.principalById.get(id)?.name ?? id;
+  const resource = snapshot.resourceById.get(delta.resource.id) ?? delta.resource;
+  const access = { full: 0, filtered: 0, columns: 0, none: 0 };
+  const groups = new Map<string, string[]>();
+  for (const change of changes) {
+    access[side === 'after' ? change.after : change.before]++;
+    const route = accessRoute(snapshot, change.principal, resource);
+    const via =
+      route === undefined ? 'a route Firebreak could not summarise' : describeRoute(snapshot, change.principal, route);
+    const members = groups.get(via) ?? [];
+    members.push(name(change.principal));
+    groups.set(via, members);
+  }
+  return {
+    resource: delta.resource.name,
+    kind: delta.resource.kind,
+    labels: labelNamesOf(delta.resource),
+    created: delta.created,
+    removed: delta.removed,
+    principals: changes.map((c) => name(c.principal)),
+    count: changes.length,
+    access,
+    paths: [...groups]
+      .map(([via, principals]) => ({ via, principals, count: principals.length }))
+      .sort((a, b) => b.count - a.count),
+  };
+}
+
+/**
+ * A route in words, the same for every principal that reads the same way, so that routes group:
+ * `member of engineering → pg_read_all_data (predefined role pg_read_all_data)`,
+ * `SET ROLE analysts → grant to analysts`, `grant to PUBLIC`, `superuser`.
+ */
+export function describeRoute(snapshot: Snapshot, principal: string, route: AccessRoute): string {
+  const name = (id: string) => snapshot.principalById.get(id)?.name ?? id;
+  const acting = route.acting === principal ? '' : `SET ROLE ${name(route.acting)} → `;
+  const through = route.through === undefined ? '' : `member of ${name(route.through)} → `;
+  switch (route.holder.kind) {
+    case 'superuser':
+      return `${acting}superuser`;
+    case 'blanket':
+      return `${acting}${through}${name(route.holder.principal)} (${route.holder.reason})`;
+    case 'grant': {
+      const holder = route.holder.principal === 'public' ? 'PUBLIC' : name(route.holder.principal);
+      const column = route.holder.column === undefined ? '' : ` on column ${route.holder.column}`;
+      return `${acting}${through}grant${column} to ${holder}`;
+    }
+  }
+}
+
+function describeEdit(edit: Edit): string {
+  return edit.kind;
+}
