@@ -3,7 +3,7 @@ import { recordDerivation } from './lineage.ts';
 import type { DefaultGrant, Grant, Membership, Principal, PrincipalId, Resource, ResourceId } from './model.ts';
 import { OverlayMap } from './overlay-map.ts';
 import { err, type Issue, ok, type Result } from './result.ts';
-import { deepFreeze, freezeDerived, type Snapshot } from './snapshot.ts';
+import { deepFreeze, freezeDerived, membershipProblem, type Snapshot } from './snapshot.ts';
 
 /**
  * One primitive change to a snapshot. A connector turns a native change (SQL text, a policy
@@ -180,6 +180,8 @@ class EditState {
         const m = edit.membership;
         if (!this.#principalMap.has(m.member) || !this.#principalMap.has(m.group))
           return `membership of "${m.member}" in "${m.group}" names an unknown principal`;
+        const shape = membershipProblem(m);
+        if (shape !== undefined) return shape.message;
         this.#memberships = this.#writableMemberships().filter(
           (x) => !(x.member === m.member && x.group === m.group && x.grantor === m.grantor),
         );

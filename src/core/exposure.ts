@@ -84,7 +84,15 @@ export function computeExposure(snapshot: Snapshot, options: ExposureOptions = {
   return {
     system: snapshot.system,
     resources,
-    latent: snapshot.defaultGrants.length === 0 ? [] : latentExposure(snapshot),
+    latent:
+      snapshot.defaultGrants.length === 0
+        ? []
+        : latentExposure(
+            snapshot,
+            options.include === undefined
+              ? resources.map((r) => r.resource)
+              : snapshot.resources.filter(isLabelledReadable),
+          ),
   };
 }
 
@@ -122,6 +130,7 @@ function derivedExposure(snapshot: Snapshot): Exposure | undefined {
   const affected = affectedFor(snapshot, changes.resources);
   const routines = routinesOf(snapshot);
   // A routine that changed can read anything; then every potential path is computed again.
+  const readsWithOwnerRights = ownerRightsTest(snapshot);
   const routinesChanged = [...changes.resources].some(
     (id) => parent.resourceById.get(id)?.routine !== undefined || snapshot.resourceById.get(id)?.routine !== undefined,
   );
@@ -134,8 +143,11 @@ function derivedExposure(snapshot: Snapshot): Exposure | undefined {
       continue;
     }
     const access = sets.forResource(resource);
-    // Few changed logins: compute theirs and keep the rest; many: walking is cheaper.
-    const patch = closuresChanged && changedLogins !== undefined && changedCount <= PATCH_LIMIT;
+    // Few changed logins: compute theirs and keep the rest; many: walking is cheaper. Not for a
+    // resource read through its owner's rights: when the owner's holdings change, every reader's
+    // access changes with them, whether or not the reader's own memberships did.
+    const patch =
+      closuresChanged && changedLogins !== undefined && changedCount <= PATCH_LIMIT && !readsWithOwnerRights(resource);
     const readers =
       !untouched || (closuresChanged && !patch)
         ? readersOf(closures, access)
@@ -155,8 +167,35 @@ function derivedExposure(snapshot: Snapshot): Exposure | undefined {
     (id) => snapshot.resourceById.get(id)?.readable === false || parent.resourceById.get(id)?.readable === false,
   );
   const latent =
-    closuresChanged || changes.defaultGrants || containersTouched ? latentExposure(snapshot) : previous.latent;
+    closuresChanged || changes.defaultGrants || containersTouched
+      ? latentExposure(
+          snapshot,
+          resources.map((r) => r.resource),
+        )
+      : previous.latent;
   return { system: snapshot.system, resources, latent };
+}
+
+/** Whether reading a resource checks its sources as a derivation's owner, at any depth. */
+function ownerRightsTest(snapshot: Snapshot): (resource: Resource) => boolean {
+  const memo = new Map<ResourceId, boolean>();
+  const test = (resource: Resource, depth: number): boolean => {
+    const known = memo.get(resource.id);
+    if (known !== undefined) return known;
+    const derivation = resource.derivation;
+    let result = false;
+    if (derivation !== undefined && derivation.materialized !== true)
+      result =
+        derivation.runsAs === 'owner' ||
+        depth > 64 ||
+        derivation.sources.some((s) => {
+          const source = snapshot.resourceById.get(s.resource);
+          return source !== undefined && test(source, depth + 1);
+        });
+    memo.set(resource.id, result);
+    return result;
+  };
+  return (resource) => test(resource, 0);
 }
 
 /** Above this many changed logins, readers are computed afresh rather than patched. */
@@ -307,12 +346,13 @@ function potentialPaths(
   return paths;
 }
 
-function latentExposure(snapshot: Snapshot): LatentExposure[] {
+/** Default grants' future readers; `labelled` are the snapshot's labelled readable resources. */
+function latentExposure(snapshot: Snapshot, labelled: readonly Resource[]): LatentExposure[] {
   const sets = accessSetsOf(snapshot);
   const { closures } = sets;
   const labelledByContainer = new Map<ResourceId, number>();
-  for (const resource of snapshot.resources)
-    if (isLabelledReadable(resource) && resource.parent !== undefined)
+  for (const resource of labelled)
+    if (resource.parent !== undefined)
       labelledByContainer.set(resource.parent, (labelledByContainer.get(resource.parent) ?? 0) + 1);
   const latent: LatentExposure[] = [];
   for (const grant of snapshot.defaultGrants) {

@@ -58,18 +58,8 @@ export function createSnapshot(data: SnapshotData): Result<Snapshot, readonly Is
   data.memberships.forEach((m, i) => {
     needPrincipal(m.member, ['memberships', i, 'member']);
     needPrincipal(m.group, ['memberships', i, 'group']);
-    if (m.member === m.group)
-      issues.push({
-        code: 'self_membership',
-        path: ['memberships', i],
-        message: `"${m.member}" cannot be a member of itself`,
-      });
-    if (m.group === PUBLIC_ID)
-      issues.push({
-        code: 'public_membership',
-        path: ['memberships', i],
-        message: 'everyone belongs to PUBLIC implicitly',
-      });
+    const problem = membershipProblem(m);
+    if (problem !== undefined) issues.push({ ...problem, path: ['memberships', i] });
   });
 
   data.resources.forEach((r, i) => {
@@ -121,6 +111,15 @@ export function createSnapshot(data: SnapshotData): Result<Snapshot, readonly Is
     membersOf: groupBy(data.memberships, (m) => m.group),
   };
   return ok(deepFreeze(snapshot));
+}
+
+/** What makes a membership impossible whatever else the snapshot holds. */
+export function membershipProblem(m: Membership): { code: string; message: string } | undefined {
+  if (m.member === m.group) return { code: 'self_membership', message: `"${m.member}" cannot be a member of itself` };
+  if (m.group === PUBLIC_ID) return { code: 'public_membership', message: 'everyone belongs to PUBLIC implicitly' };
+  if (m.member === PUBLIC_ID)
+    return { code: 'public_membership', message: `PUBLIC cannot be a member of "${m.group}": grant to PUBLIC instead` };
+  return undefined;
 }
 
 /**

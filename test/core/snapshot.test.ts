@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createSnapshot, fingerprintOf, PUBLIC_ID, type SnapshotData } from '../../src/core/index.ts';
+import { applyEdits, createSnapshot, fingerprintOf, PUBLIC_ID, type SnapshotData } from '../../src/core/index.ts';
 import { buildSnapshot, group, table, user } from '../support/build-snapshot.ts';
 
 const empty: SnapshotData = {
@@ -36,6 +36,28 @@ describe('snapshots', () => {
   it('reject a resource that is its own ancestor', () => {
     const result = createSnapshot({ ...empty, resources: [table('a', { parent: 'b' }), table('b', { parent: 'a' })] });
     expect(result.ok === false && result.error.map((i) => i.code)).toEqual(['parent_cycle', 'parent_cycle']);
+  });
+
+  it('reject impossible memberships, and edits cannot make them either', () => {
+    const impossible = [
+      { member: 'a', group: 'a' },
+      { member: 'a', group: PUBLIC_ID },
+      { member: PUBLIC_ID, group: 'g' },
+    ].map((m) => ({ ...m, inherit: true, set: true, admin: false }));
+    const principals = [user('a'), group('g')];
+    const result = createSnapshot({ ...empty, principals, memberships: impossible });
+    expect(result.ok === false && result.error.map((i) => `${i.code}@${i.path.join('.')}`)).toEqual([
+      'self_membership@memberships.0',
+      'public_membership@memberships.1',
+      'public_membership@memberships.2',
+    ]);
+    const snapshot = buildSnapshot({ principals });
+    for (const membership of impossible) {
+      const edited = applyEdits(snapshot, [{ kind: 'add-membership', membership }]);
+      expect(edited.ok, JSON.stringify(membership)).toBe(false);
+    }
+    const possible = { member: 'a', group: 'g', inherit: true, set: true, admin: false };
+    expect(applyEdits(snapshot, [{ kind: 'add-membership', membership: possible }]).ok).toBe(true);
   });
 
   it('add PUBLIC, and are frozen', () => {

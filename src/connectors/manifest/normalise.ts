@@ -8,6 +8,7 @@ import {
   type Issue,
   type Label,
   type Membership,
+  membershipProblem,
   ok,
   type Principal,
   type Resource,
@@ -137,8 +138,15 @@ function membershipsOf(manifest: Manifest, refs: References): Membership[] {
     const groupId = refs.declared(group, groupPath, 'a group');
     if (memberId === undefined || groupId === undefined) continue;
     const key = JSON.stringify([memberId, groupId]);
-    if (memberId === groupId)
-      refs.issues.push({ code: 'self_membership', path, message: `"${memberId}" cannot be a member of itself` });
+    const membership = {
+      member: memberId,
+      group: groupId,
+      inherit: options.inherit,
+      set: options.set,
+      admin: options.admin,
+    };
+    const problem = membershipProblem(membership);
+    if (problem !== undefined) refs.issues.push({ ...problem, path });
     else if (seen.has(key))
       refs.issues.push({
         code: 'duplicate_membership',
@@ -146,13 +154,7 @@ function membershipsOf(manifest: Manifest, refs: References): Membership[] {
         message: `"${memberId}" is listed as a member of "${groupId}" more than once`,
       });
     seen.add(key);
-    memberships.push({
-      member: memberId,
-      group: groupId,
-      inherit: options.inherit,
-      set: options.set,
-      admin: options.admin,
-    });
+    memberships.push(membership);
   }
   return memberships;
 }
