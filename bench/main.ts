@@ -13,6 +13,7 @@ interface Benchmark {
 
 const BENCHMARKS: Readonly<Record<string, () => Promise<Benchmark>>> = {
   exposure: () => import('./exposure.ts'),
+  check: () => import('./check.ts'),
 };
 
 async function usage(): Promise<string> {

@@ -1,10 +1,11 @@
 import {
   type AccessChange,
   type AccessRoute,
-  accessRoute,
+  createRouteFinder,
   type Decision,
   type Edit,
   labelNamesOf,
+  type Resource,
   type ResourceDelta,
   type Snapshot,
 } from '../core/index.ts';
@@ -94,10 +95,14 @@ export function describeAnalysis(
 ): AnalysisReport {
   const { before, after, delta } = analysis;
   const name = (snapshot: Snapshot, id: string) => snapshot.principalById.get(id)?.name ?? id;
+  const routesAfter = createRouteFinder(after);
+  const routesBefore = createRouteFinder(before);
   const gained = delta.resources
     .filter((r) => r.gained.length > 0)
-    .map((r) => resourceReport(after, r, r.gained, 'after'));
-  const lost = delta.resources.filter((r) => r.lost.length > 0).map((r) => resourceReport(before, r, r.lost, 'before'));
+    .map((r) => resourceReport(after, r, r.gained, 'after', routesAfter));
+  const lost = delta.resources
+    .filter((r) => r.lost.length > 0)
+    .map((r) => resourceReport(before, r, r.lost, 'before', routesBefore));
   gained.sort((a, b) => b.count - a.count || (a.resource < b.resource ? -1 : 1));
   lost.sort((a, b) => b.count - a.count || (a.resource < b.resource ? -1 : 1));
   const potentialGained = delta.resources.flatMap((r) =>
@@ -150,24 +155,32 @@ export function describeAnalysis(
   };
 }
 
+/** Principals per resource whose route is summarised in `paths`. */
+const MAX_ROUTED = 200;
+
 function resourceReport(
   snapshot: Snapshot,
   delta: ResourceDelta,
   changes: readonly AccessChange[],
   side: 'before' | 'after',
+  routeOf: (principal: string, resource: Resource) => AccessRoute | undefined,
 ): ResourceChangeReport {
   const name = (id: string) => snapshot.principalById.get(id)?.name ?? id;
   const resource = snapshot.resourceById.get(delta.resource.id) ?? delta.resource;
   const access = { full: 0, filtered: 0, columns: 0, none: 0 };
   const groups = new Map<string, string[]>();
+  let routed = 0;
   for (const change of changes) {
     access[side === 'after' ? change.after : change.before]++;
-    const route = accessRoute(snapshot, change.principal, resource);
+    // Routes are summarised for the first principals; a change that exposes a resource to
+    // thousands shows the same few routes, and naming each would cost more than the analysis.
+    if (routed++ >= MAX_ROUTED) continue;
+    const route = routeOf(change.principal, resource);
     const via =
-      route === undefined ? 'a route Firebreak could not summarise' : describeRoute(snapshot, change.principal, route);
-    const members = groups.get(via) ?? [];
-    members.push(name(change.principal));
-    groups.set(via, members);
+      route === undefined ? 'a route Firebreak could not summarise' : routeText(snapshot, change.principal, route);
+    const members = groups.get(via);
+    if (members === undefined) groups.set(via, [name(change.principal)]);
+    else members.push(name(change.principal));
   }
   return {
     resource: delta.resource.name,
@@ -178,10 +191,33 @@ function resourceReport(
     principals: changes.map((c) => name(c.principal)),
     count: changes.length,
     access,
-    paths: [...groups]
-      .map(([via, principals]) => ({ via, principals, count: principals.length }))
-      .sort((a, b) => b.count - a.count),
+    paths: [
+      ...[...groups]
+        .map(([via, principals]) => ({ via, principals, count: principals.length }))
+        .sort((a, b) => b.count - a.count),
+      ...(changes.length <= MAX_ROUTED
+        ? []
+        : [
+            {
+              via: `routes not summarised (only the first ${MAX_ROUTED} principals' are)`,
+              principals: changes.slice(MAX_ROUTED).map((c) => name(c.principal)),
+              count: changes.length - MAX_ROUTED,
+            },
+          ]),
+    ],
   };
+}
+
+const routeTexts = new WeakMap<AccessRoute, string>();
+
+/** A route's words, once per route: one route serves a principal on many resources. */
+function routeText(snapshot: Snapshot, principal: string, route: AccessRoute): string {
+  let text = routeTexts.get(route);
+  if (text === undefined) {
+    text = describeRoute(snapshot, principal, route);
+    routeTexts.set(route, text);
+  }
+  return text;
 }
 
 /**

@@ -73,3 +73,44 @@ function throughOf(
   if (direct.some((m) => m.member === acting)) return undefined;
   return direct.find((m) => holds(m.member))?.member;
 }
+
+/**
+ * Routes for many (principal, resource) pairs: a principal's route on one resource is tried first
+ * on the next, and kept when it still holds there (same acting identity with the access, same
+ * holder of the privilege), which it does for most of the resources one change exposes.
+ */
+export function createRouteFinder(
+  snapshot: Snapshot,
+): (principal: PrincipalId, resource: Resource) => AccessRoute | undefined {
+  const engine = accessSetsOf(snapshot);
+  const { closures } = engine;
+  const last = new Map<PrincipalId, AccessRoute>();
+  return (principal, resource) => {
+    const previous = last.get(principal);
+    if (previous !== undefined && stillHolds(previous)) return previous;
+    const route = accessRoute(snapshot, principal, resource);
+    if (route !== undefined) last.set(principal, route);
+    return route;
+
+    function stillHolds(route: AccessRoute): boolean {
+      const acting = closures.indexOf.get(route.acting);
+      if (acting === undefined || !hasBit(engine.forResource(resource).allRows, acting)) return false;
+      switch (route.holder.kind) {
+        case 'superuser':
+          return hasBit(closures.superusers, acting);
+        case 'blanket': {
+          const { principal: holder } = route.holder;
+          return snapshot.blanketGrants.some(
+            (b) => b.principal === holder && b.privilege === snapshot.readPrivilege && b.kinds.includes(resource.kind),
+          );
+        }
+        case 'grant': {
+          const { principal: holder, column } = route.holder;
+          return (snapshot.grantsByResource.get(resource.id) ?? []).some(
+            (g) => g.principal === holder && g.privilege === snapshot.readPrivilege && g.column === column,
+          );
+        }
+      }
+    }
+  };
+}
