@@ -105,9 +105,13 @@ export function createRouteFinder(
           );
         }
         case 'grant': {
+          // A column grant does not explain reading every column; find the resource's own route.
           const { principal: holder, column } = route.holder;
-          return (snapshot.grantsByResource.get(resource.id) ?? []).some(
-            (g) => g.principal === holder && g.privilege === snapshot.readPrivilege && g.column === column,
+          return (
+            column === undefined &&
+            (snapshot.grantsByResource.get(resource.id) ?? []).some(
+              (g) => g.principal === holder && g.privilege === snapshot.readPrivilege && g.column === undefined,
+            )
           );
         }
       }

@@ -1,12 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import {
   accessOf,
+  accessSetsOf,
   applyEdits,
   computeExposure,
+  createRouteFinder,
   type Edit,
   explainAccess,
   exposureOf,
   type Grant,
+  hasBit,
   type Membership,
   PUBLIC_ID,
   type Resource,
@@ -202,5 +205,46 @@ describe('incremental exposure', () => {
       }
     }
     expect(compared).toBeGreaterThan(3000);
+  });
+});
+
+describe('route finder', () => {
+  const seed = baseSeed();
+  it(`gives every reader a route that holds on that resource, reused or not (base seed ${seed})`, () => {
+    let routed = 0;
+    for (let i = 0; i < 1500; i++) {
+      const snapshot = randomSystem(createRandom((seed + 7 + i) >>> 0));
+      const { closures, forResource } = accessSetsOf(snapshot);
+      const routeOf = createRouteFinder(snapshot);
+      for (const resource of snapshot.resources.filter((r) => r.readable))
+        for (const principal of snapshot.principals.filter((p) => p.login)) {
+          const context = `seed ${(seed + 7 + i) >>> 0}, ${principal.id} on ${resource.id}`;
+          // Routes are asked for readers only (the principals a delta names).
+          if ((accessOf(snapshot, principal.id, resource)?.access ?? 'none') === 'none') continue;
+          const route = routeOf(principal.id, resource);
+          const index = closures.indexOf.get(principal.id) ?? -1;
+          expect(route, context).toBeDefined();
+          if (route === undefined) continue;
+          const acting = closures.indexOf.get(route.acting) ?? -1;
+          expect([...closures.actAs(index)], context).toContain(acting);
+          expect(hasBit(forResource(resource).any, acting), context).toBe(true);
+          const holder = route.holder;
+          if (holder.kind === 'superuser') expect(hasBit(closures.superusers, acting), context).toBe(true);
+          else {
+            expect(hasBit(closures.heldBy(holder.principal), acting), context).toBe(true);
+            const granted =
+              holder.kind === 'grant'
+                ? (snapshot.grantsByResource.get(resource.id) ?? []).some(
+                    (g) => g.principal === holder.principal && g.privilege === 'read' && g.column === holder.column,
+                  )
+                : snapshot.blanketGrants.some(
+                    (b) => b.principal === holder.principal && b.kinds.includes(resource.kind),
+                  );
+            expect(granted, context).toBe(true);
+          }
+          routed++;
+        }
+    }
+    expect(routed).toBeGreaterThan(1500);
   });
 });
