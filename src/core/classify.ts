@@ -91,7 +91,7 @@ function classifyAfterAncestor(snapshot: Snapshot, rules: ClassificationRules): 
   }
   if (ancestor === undefined || previous === undefined) return undefined;
   const changes = changesSince(snapshot, ancestor);
-  if (changes === undefined || changes.resources.size > snapshot.resources.length / 10) return undefined;
+  if (changes === undefined || changes.resources.size > snapshot.resourceById.size / 10) return undefined;
   const affected = affectedBy(snapshot, ancestor, changes.resources);
   const labeller = createLabeller(snapshot, rules);
   const ownCache = new Map<ResourceId, Resource>();

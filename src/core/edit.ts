@@ -387,7 +387,8 @@ class EditState {
     }
     if (issues.length > 0) return err(issues);
 
-    const resources = this.#resources.size === 0 ? base.resources : () => [...this.#allResources()];
+    // Lazy either way: the base's list may itself be lazy, and most edits never need the list.
+    const resources = this.#resources.size === 0 ? () => base.resources : () => [...this.#allResources()];
     const memberships = this.#memberships ?? base.memberships;
     // Principals replaced by the edits were frozen when set; the rest are the old, frozen ones.
     const grantChanges = new Map([...this.#grants].filter(([id]) => this.#resource(id) !== undefined));

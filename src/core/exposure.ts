@@ -1,6 +1,7 @@
 import { accessSetsOf, affectedFor, type ResourceAccessSets } from './access-sets.ts';
 import { andInto, type Bitset, bitsOf, equalSets, hasBit, isEmpty } from './bitset.ts';
 import { type Closures, loginsActingAs } from './closure.ts';
+import { compareText } from './collections.ts';
 import { changesSince, parentOf } from './lineage.ts';
 import type { DefaultGrant, PrincipalId, Resource, ResourceId } from './model.ts';
 import type { Snapshot } from './snapshot.ts';
@@ -78,7 +79,7 @@ export function computeExposure(snapshot: Snapshot, options: ExposureOptions = {
       return {
         resource,
         readers: readersOf(sets.closures, access),
-        potential: routines.length === 0 ? [] : potentialPaths(snapshot, access, routines),
+        potential: routines.length === 0 ? NO_PATHS : potentialPaths(snapshot, access, routines),
       };
     });
   return {
@@ -154,12 +155,15 @@ function derivedExposure(snapshot: Snapshot): Exposure | undefined {
         : patch
           ? patchReaders(closures, access, old.readers, changedLogins)
           : old.readers;
-    const potential =
+    let potential =
       untouched && !closuresChanged && !routinesChanged
         ? old.potential
         : routines.length === 0
-          ? []
+          ? NO_PATHS
           : potentialPaths(snapshot, access, routines);
+    // The parent's list when equal: the delta then skips an unchanged resource at once.
+    if (old !== undefined && potential !== old.potential && samePotential(potential, old.potential))
+      potential = old.potential;
     resources.push({ resource, readers, potential });
   }
   resources.sort((a, b) => compareText(a.resource.name, b.resource.name));
@@ -198,41 +202,84 @@ function ownerRightsTest(snapshot: Snapshot): (resource: Resource) => boolean {
   return (resource) => test(resource, 0);
 }
 
+const NO_PATHS: readonly PotentialPath[] = Object.freeze([]);
+
 /** Above this many changed logins, readers are computed afresh rather than patched. */
 const PATCH_LIMIT = 64;
 
-/** The parent's readers, with the access of the changed logins computed again. */
+/**
+ * The parent's readers, with the access of the changed logins computed again. The parent's array
+ * itself when none of them reads differently, so that the delta skips the resource at once.
+ */
 function patchReaders(
   closures: Closures,
   access: ResourceAccessSets,
   previous: readonly Reader[],
   changed: Bitset,
-): Reader[] {
-  const changedIds = bitsOf(changed).map((index) => closures.ids[index] as PrincipalId);
-  // Readers are sorted by principal: find each changed login by binary search, drop it, add it back.
-  const drop = new Set<number>();
-  for (const id of changedIds) {
-    let low = 0;
-    let high = previous.length - 1;
-    while (low <= high) {
-      const middle = (low + high) >>> 1;
-      const principal = (previous[middle] as Reader).principal;
-      if (principal === id) {
-        drop.add(middle);
-        break;
-      }
-      if (principal < id) low = middle + 1;
-      else high = middle - 1;
-    }
-  }
-  const fresh: Reader[] = [];
+): readonly Reader[] {
+  // Readers are sorted by principal: find each changed login's old entry by binary search.
+  const replaced = new Map<number, Reader | undefined>();
+  const inserted: Reader[] = [];
   for (const index of bitsOf(changed)) {
+    const id = closures.ids[index] as PrincipalId;
+    const at = findReader(previous, id);
     const reader = readerAt(closures, access, index);
-    if (reader !== undefined) fresh.push(reader);
+    if (at < 0) {
+      if (reader !== undefined) inserted.push(reader);
+    } else if (!sameReader(previous[at] as Reader, reader)) replaced.set(at, reader);
   }
-  if (drop.size === 0 && fresh.length === 0) return previous as Reader[];
-  const kept = drop.size === 0 ? [...previous] : previous.filter((_, i) => !drop.has(i));
-  return fresh.length === 0 ? kept : [...kept, ...fresh].sort((a, b) => compareText(a.principal, b.principal));
+  if (replaced.size === 0 && inserted.length === 0) return previous;
+  inserted.sort((a, b) => compareText(a.principal, b.principal));
+  // Merge the kept entries (in order) with the inserted ones (in order).
+  const merged: Reader[] = [];
+  let next = 0;
+  for (let i = 0; i < previous.length; i++) {
+    const entry = replaced.has(i) ? replaced.get(i) : previous[i];
+    if (entry === undefined) continue;
+    while (next < inserted.length && compareText((inserted[next] as Reader).principal, entry.principal) < 0)
+      merged.push(inserted[next++] as Reader);
+    merged.push(entry);
+  }
+  while (next < inserted.length) merged.push(inserted[next++] as Reader);
+  return merged;
+}
+
+function findReader(readers: readonly Reader[], id: PrincipalId): number {
+  let low = 0;
+  let high = readers.length - 1;
+  while (low <= high) {
+    const middle = (low + high) >>> 1;
+    const principal = (readers[middle] as Reader).principal;
+    if (principal === id) return middle;
+    if (principal < id) low = middle + 1;
+    else high = middle - 1;
+  }
+  return -1;
+}
+
+function sameReader(a: Reader, b: Reader | undefined): boolean {
+  return (
+    b !== undefined &&
+    a.access === b.access &&
+    (a.columns ?? []).length === (b.columns ?? []).length &&
+    (a.columns ?? []).every((c, i) => b.columns?.[i] === c)
+  );
+}
+
+/** Potential paths with the same routines and principals, in the same order. */
+function samePotential(a: readonly PotentialPath[], b: readonly PotentialPath[]): boolean {
+  return (
+    a.length === b.length &&
+    a.every((p, i) => {
+      const q = b[i] as PotentialPath;
+      return (
+        p.routine === q.routine &&
+        p.owner === q.owner &&
+        p.principals.length === q.principals.length &&
+        p.principals.every((x, j) => q.principals[j] === x)
+      );
+    })
+  );
 }
 
 const routineLists = new WeakMap<Snapshot, readonly Resource[]>();
@@ -384,8 +431,4 @@ function loginIdsActingAs(closures: Closures, acting: Bitset, sessionGate: Bitse
   andInto(logins, sessionGate);
   const ids = bitsOf(logins).map((index) => closures.ids[index] as PrincipalId);
   return closures.sortedUpTo < closures.size ? ids.sort(compareText) : ids;
-}
-
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

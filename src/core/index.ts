@@ -4,6 +4,7 @@ export * from './canonical-json.ts';
 export * from './classify.ts';
 export { groupsOf, inheritsFrom } from './closure.ts';
 export * from './collections.ts';
+export { childrenOf } from './containment.ts';
 export * from './delta.ts';
 export * from './detectors.ts';
 export * from './edit.ts';

@@ -162,7 +162,8 @@ export function freezeDerived(
   Object.defineProperty(snapshot, 'resources', {
     enumerable: true,
     get: () => {
-      list ??= Object.freeze([...(resources as () => readonly Resource[])()]);
+      // The function returns a new array or an already frozen one.
+      list ??= Object.freeze((resources as () => readonly Resource[])());
       return list;
     },
   });

@@ -3,6 +3,7 @@ import {
   accessOf,
   accessSetsOf,
   applyEdits,
+  childrenOf,
   computeExposure,
   createRouteFinder,
   type Edit,
@@ -126,13 +127,14 @@ describe('exposure and explain agree', () => {
   });
 });
 
-/** Edits a random change could make: memberships, attributes, grants, owners. */
+/** Edits a random change could make: memberships, attributes, grants, owners, resources. */
 function randomEdits(random: Random, snapshot: Snapshot): Edit[] {
   const ids = snapshot.principals.map((p) => p.id);
   const readable = snapshot.resources.filter((r) => r.readable);
   const edits: Edit[] = [];
   for (let i = 0; i < random.int(1, 3); i++) {
-    const roll = random.int(0, 5);
+    // With nothing readable left, only a resource can be added.
+    const roll = readable.length === 0 ? 6 : random.int(0, 7);
     const existing = snapshot.memberships[random.int(0, snapshot.memberships.length - 1)];
     if (roll === 0 && existing !== undefined)
       edits.push({ kind: 'remove-membership', member: existing.member, group: existing.group });
@@ -172,8 +174,19 @@ function randomEdits(random: Random, snapshot: Snapshot): Edit[] {
             ...(grant.column === undefined ? {} : { column: grant.column }),
           },
         });
-    } else
+    } else if (roll === 5)
       edits.push({ kind: 'update-resource', resource: random.pick(readable).id, changes: { owner: random.pick(ids) } });
+    else if (roll === 6)
+      edits.push({
+        kind: 'add-resource',
+        resource: table(`f.n${random.int(0, 999_999)}`, {
+          parent: 'f',
+          owner: random.pick(ids),
+          columns: [{ name: 'a', labels: [] }],
+          labels: [{ name: 'pii', source: { kind: 'manifest' } }],
+        }),
+      });
+    else edits.push({ kind: 'remove-resource', resource: random.pick(readable).id, ifExists: true });
   }
   return edits;
 }
@@ -201,6 +214,11 @@ describe('incremental exposure', () => {
         const incremental = exposureOf(snapshot).resources.map((e) => [e.resource.id, e.readers]);
         const full = computeExposure(rebuilt(snapshot)).resources.map((e) => [e.resource.id, e.readers]);
         expect(incremental, context).toEqual(full);
+        const fresh = rebuilt(snapshot);
+        for (const container of ['f', ...snapshot.resources.map((r) => r.id)])
+          expect(childrenOf(snapshot, container), `${context}, children of ${container}`).toEqual(
+            childrenOf(fresh, container),
+          );
         compared++;
       }
     }

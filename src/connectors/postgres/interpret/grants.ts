@@ -1,5 +1,12 @@
 import type { AccessPriv, GrantStmt, Node, ObjectWithArgs, RangeVar } from 'libpg-query';
-import { type Edit, type Grant, inheritsFrom, type PrincipalId, type Resource } from '../../../core/index.ts';
+import {
+  childrenOf,
+  type Edit,
+  type Grant,
+  inheritsFrom,
+  type PrincipalId,
+  type Resource,
+} from '../../../core/index.ts';
 import { databaseId, schemaId } from '../normalise.ts';
 import { namesOf, nodeAs, roleReference, roleSpecOf, stringOf } from './ast.ts';
 import { editing, type Outcome, opaque } from './outcome.ts';
@@ -91,7 +98,7 @@ function targetsOf(state: SessionState, stmt: GrantStmt, objtype: string): Targe
       const wanted = (r: Resource) => (sequence ? r.kind === 'sequence' : r.kind !== 'sequence');
       const resources = inSchema
         ? objects.flatMap((o) =>
-            childrenOf(state, requireSchema(state, stringOf(o) ?? ''))
+            childrenOf(state.snapshot, requireSchema(state, stringOf(o) ?? '').id)
               .filter((r) => r.readable || r.kind === 'sequence')
               .filter(wanted),
           )
@@ -126,7 +133,7 @@ function targetsOf(state: SessionState, stmt: GrantStmt, objtype: string): Targe
     case 'OBJECT_ROUTINE': {
       const resources = inSchema
         ? objects.flatMap((o) =>
-            childrenOf(state, requireSchema(state, stringOf(o) ?? '')).filter((r) => r.kind === 'function'),
+            childrenOf(state.snapshot, requireSchema(state, stringOf(o) ?? '').id).filter((r) => r.kind === 'function'),
           )
         : objects.flatMap((o) => findFunctions(state, nodeAs<ObjectWithArgs>(o, 'ObjectWithArgs') ?? {}));
       return {
@@ -259,21 +266,13 @@ function requireColumns(resource: Resource, columns: readonly string[]) {
       throw new InterpretError(`column "${column}" of relation "${resource.name}" does not exist`);
 }
 
-export function childrenOf(state: SessionState, parent: Resource): Resource[] {
-  return state.snapshot.resources.filter((r) => r.parent === parent.id);
-}
-
 /** Functions named by an ObjectWithArgs, resolved by schema and name (overloads all match). */
 export function findFunctions(state: SessionState, object: ObjectWithArgs): Resource[] {
   const parts = namesOf(object.objname);
   const name = parts[parts.length - 1] ?? '';
   const schemas = parts.length > 1 ? [parts[parts.length - 2] ?? ''] : searchSchemas(state);
-  return state.snapshot.resources.filter(
-    (r) =>
-      r.kind === 'function' &&
-      r.path[1] === name &&
-      schemas.includes(r.path[0] ?? '') &&
-      r.parent === schemaId(r.path[0] ?? ''),
+  return schemas.flatMap((schema) =>
+    childrenOf(state.snapshot, schemaId(schema)).filter((r) => r.kind === 'function' && r.path[1] === name),
   );
 }
 
