@@ -63,8 +63,13 @@ export interface ResourceChangeReport {
     readonly columns: number;
     readonly none: number;
   };
-  /** Each principal once, grouped by the route of its access (after the change when gained, before when lost). */
+  /**
+   * Principals grouped by the route of their access (after the change when gained, before when
+   * lost). Each traced principal appears once; see `untraced` for those beyond the tracing budget.
+   */
   readonly paths: readonly { readonly via: string; readonly principals: readonly string[]; readonly count: number }[];
+  /** Principals in `principals` whose route was not traced (the report's tracing budget ran out). */
+  readonly untraced: number;
 }
 
 export interface PotentialReport {
@@ -88,21 +93,36 @@ export interface LatentChangeReport {
 /** Everything of the report but the decision, which the policy adds. */
 export type AnalysisReport = Omit<CheckReport, 'decision' | 'reasons'>;
 
+/**
+ * How many (principal, resource) routes one report traces. A change that exposes many resources to
+ * thousands shows the same few routes over and over; tracing each pair would cost more than the
+ * analysis. Every resource gets at least `perResource`, and more when few resources change.
+ */
+export interface RouteBudget {
+  readonly pairs: number;
+  readonly perResource: number;
+}
+
+export const DEFAULT_ROUTE_BUDGET: RouteBudget = { pairs: 50_000, perResource: 200 };
+
 export function describeAnalysis(
   analysis: ChangeAnalysis,
   actor: Actor,
   pieces: readonly ChangePiece[],
+  budget: RouteBudget = DEFAULT_ROUTE_BUDGET,
 ): AnalysisReport {
   const { before, after, delta } = analysis;
   const name = (snapshot: Snapshot, id: string) => snapshot.principalById.get(id)?.name ?? id;
   const routesAfter = createRouteFinder(after);
   const routesBefore = createRouteFinder(before);
+  const changing = delta.resources.filter((r) => r.gained.length > 0 || r.lost.length > 0).length;
+  const traced = Math.max(budget.perResource, Math.floor(budget.pairs / Math.max(1, changing)));
   const gained = delta.resources
     .filter((r) => r.gained.length > 0)
-    .map((r) => resourceReport(after, r, r.gained, 'after', routesAfter));
+    .map((r) => resourceReport(after, r, r.gained, 'after', routesAfter, traced));
   const lost = delta.resources
     .filter((r) => r.lost.length > 0)
-    .map((r) => resourceReport(before, r, r.lost, 'before', routesBefore));
+    .map((r) => resourceReport(before, r, r.lost, 'before', routesBefore, traced));
   gained.sort((a, b) => b.count - a.count || (a.resource < b.resource ? -1 : 1));
   lost.sort((a, b) => b.count - a.count || (a.resource < b.resource ? -1 : 1));
   const potentialGained = delta.resources.flatMap((r) =>
@@ -155,15 +175,13 @@ export function describeAnalysis(
   };
 }
 
-/** Principals per resource whose route is summarised in `paths`. */
-const MAX_ROUTED = 200;
-
 function resourceReport(
   snapshot: Snapshot,
   delta: ResourceDelta,
   changes: readonly AccessChange[],
   side: 'before' | 'after',
   routeOf: (principal: string, resource: Resource) => AccessRoute | undefined,
+  traced: number,
 ): ResourceChangeReport {
   const name = (id: string) => snapshot.principalById.get(id)?.name ?? id;
   const resource = snapshot.resourceById.get(delta.resource.id) ?? delta.resource;
@@ -172,9 +190,7 @@ function resourceReport(
   let routed = 0;
   for (const change of changes) {
     access[side === 'after' ? change.after : change.before]++;
-    // Routes are summarised for the first principals; a change that exposes a resource to
-    // thousands shows the same few routes, and naming each would cost more than the analysis.
-    if (routed++ >= MAX_ROUTED) continue;
+    if (routed++ >= traced) continue;
     const route = routeOf(change.principal, resource);
     const via =
       route === undefined ? 'a route Firebreak could not summarise' : routeText(snapshot, change.principal, route);
@@ -191,20 +207,10 @@ function resourceReport(
     principals: changes.map((c) => name(c.principal)),
     count: changes.length,
     access,
-    paths: [
-      ...[...groups]
-        .map(([via, principals]) => ({ via, principals, count: principals.length }))
-        .sort((a, b) => b.count - a.count),
-      ...(changes.length <= MAX_ROUTED
-        ? []
-        : [
-            {
-              via: `routes not summarised (only the first ${MAX_ROUTED} principals' are)`,
-              principals: changes.slice(MAX_ROUTED).map((c) => name(c.principal)),
-              count: changes.length - MAX_ROUTED,
-            },
-          ]),
-    ],
+    paths: [...groups]
+      .map(([via, principals]) => ({ via, principals, count: principals.length }))
+      .sort((a, b) => b.count - a.count),
+    untraced: Math.max(0, changes.length - traced),
   };
 }
 

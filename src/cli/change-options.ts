@@ -14,8 +14,8 @@ export const CHANGE_OPTIONS = {
   ...SYSTEM_OPTIONS,
   actor: {
     type: 'string',
-    value: 'agent:NAME|user:NAME',
-    description: 'Who proposes the change (default: user:$USER)',
+    value: 'WHO',
+    description: 'Who proposes the change: agent:NAME or user:NAME (default: user:$USER)',
   },
   policy: {
     type: 'string',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeAnalysis } from '../../src/app/index.ts';
+import { describeAnalysis, type RouteBudget } from '../../src/app/index.ts';
 import { applyEdits, computeDelta, type Membership, type Snapshot } from '../../src/core/index.ts';
 import { buildSnapshot, group, table, user } from '../support/build-snapshot.ts';
 
@@ -22,7 +22,7 @@ function system(members: number): Snapshot {
   });
 }
 
-function report(before: Snapshot) {
+function report(before: Snapshot, budget?: RouteBudget) {
   const read = (principal: string, resource: string) => ({
     kind: 'add-grant' as const,
     grant: { principal, privilege: 'read', resource, grantable: false },
@@ -35,7 +35,7 @@ function report(before: Snapshot) {
   if (!applied.ok) throw new Error(JSON.stringify(applied.error));
   const after = applied.value;
   const analysis = { before, after, actingAs: 'admin', statements: [], delta: computeDelta(before, after) };
-  return describeAnalysis(analysis, { kind: 'agent', name: 'helper' }, []);
+  return describeAnalysis(analysis, { kind: 'agent', name: 'helper' }, [], budget);
 }
 
 describe('the check report', () => {
@@ -52,18 +52,32 @@ describe('the check report', () => {
     expect(gained[0]?.access).toEqual({ full: 4, filtered: 0, columns: 0, none: 0 });
   });
 
-  it('summarises routes for the first 200 principals of a resource and still lists every principal', () => {
-    const gained = report(system(250)).gained;
-    const salaries = gained.find((g) => g.resource === 'hr.salaries');
+  it('traces every route when the budget allows and still lists every principal', () => {
+    const salaries = report(system(250)).gained.find((g) => g.resource === 'hr.salaries');
     expect(salaries?.count).toBe(251);
+    expect(salaries?.untraced).toBe(0);
+    expect(salaries?.paths.map((p) => [p.via, p.count])).toEqual([
+      ['grant to analysts', 250],
+      ['grant to ops', 1],
+    ]);
+  });
+
+  it('shares the tracing budget between resources and counts the principals left untraced', () => {
+    // 2 resources share 300 pairs: 150 each, raised to the per-resource floor of 200.
+    const gained = report(system(250), { pairs: 300, perResource: 200 }).gained;
+    const salaries = gained.find((g) => g.resource === 'hr.salaries');
+    const reviews = gained.find((g) => g.resource === 'hr.reviews');
     expect(salaries?.principals).toHaveLength(251);
+    expect(salaries?.untraced).toBe(51);
+    expect(reviews?.untraced).toBe(50);
     const paths = salaries?.paths ?? [];
-    expect(paths.at(-1)?.via).toMatch(/^routes not summarised/);
-    expect(paths.at(-1)?.count).toBe(51);
-    expect(paths.reduce((sum, p) => sum + p.count, 0)).toBe(251);
+    expect(paths.reduce((sum, p) => sum + p.count, 0)).toBe(200);
     const listed = paths.flatMap((p) => p.principals);
-    expect(new Set(listed).size).toBe(251);
-    expect(new Set(listed)).toEqual(new Set(salaries?.principals));
-    expect(paths.slice(0, -1).every((p) => p.via === 'grant to analysts' || p.via === 'grant to ops')).toBe(true);
+    expect(new Set(listed).size).toBe(200);
+    expect(listed.every((p) => salaries?.principals.includes(p))).toBe(true);
+    expect(paths.every((p) => p.via === 'grant to analysts' || p.via === 'grant to ops')).toBe(true);
+    // With a larger budget the per-resource share grows past the floor.
+    const roomy = report(system(250), { pairs: 1_000, perResource: 200 }).gained;
+    expect(roomy.map((g) => g.untraced)).toEqual([0, 0]);
   });
 });

@@ -98,6 +98,8 @@ function resourceLines(changes: readonly ResourceChangeReport[], verb: 'gain' | 
       lines.push(`      via ${path.via}: ${sampleList(path.principals)}`);
     if (change.paths.length > MAX_PATHS)
       lines.push(`      … and ${plural(change.paths.length - MAX_PATHS, 'other route')}`);
+    if (change.untraced > 0)
+      lines.push(`      … and ${plural(change.untraced, 'principal')} whose routes were not traced`);
   }
   if (changes.length > MAX_RESOURCES)
     lines.push(`  … and ${plural(changes.length - MAX_RESOURCES, 'more resource')} (--format json lists all)`);
