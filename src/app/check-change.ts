@@ -1,9 +1,18 @@
-import { type ClassificationRules, classify, FirebreakError, type Policy, type PrincipalId } from '../core/index.ts';
-import type { Actor } from './actor.ts';
+import {
+  type ClassificationRules,
+  canonicalJson,
+  classify,
+  FirebreakError,
+  type Policy,
+  type PrincipalId,
+  sha256Hex,
+} from '../core/index.ts';
+import { type Actor, formatActor } from './actor.ts';
 import { analyseChange, type ChangePiece } from './analyse-change.ts';
 import { type CheckReport, describeAnalysis } from './check-report.ts';
 import { decideChange } from './decide.ts';
 import type { SystemSource } from './ports.ts';
+import type { Store } from './store-port.ts';
 
 export interface CheckRequest {
   readonly source: SystemSource;
@@ -15,11 +24,19 @@ export interface CheckRequest {
   readonly actingAs?: PrincipalId;
   /** Replay the change in the sandbox even when every statement could be interpreted. */
   readonly verify?: boolean;
+  /** Where the decision is recorded before it is returned; checks without one are not recorded. */
+  readonly store?: Store;
+}
+
+/** What exactly a change is: the SHA-256 of its statements' text, in order. */
+export function changeHashOf(pieces: readonly ChangePiece[]): string {
+  return sha256Hex(canonicalJson(pieces.map((p) => p.sql)));
 }
 
 /**
  * Checks a proposed change before anyone runs it: what it does to who can read labelled data, and
- * what the policy decides. Nothing of the change runs on the system.
+ * what the policy decides. Nothing of the change runs on the system. With a store, the decision is
+ * in the audit ledger before it is returned; a store that fails fails the check (fail closed).
  */
 export async function checkChange(request: CheckRequest): Promise<CheckReport> {
   const { source, rules, pieces, actor, policy } = request;
@@ -38,9 +55,26 @@ export async function checkChange(request: CheckRequest): Promise<CheckReport> {
   });
   const report = describeAnalysis(analysis, actor, pieces);
   const decision = decideChange(policy, analysis, report, source.kind);
+  const reasons = decision.reasons.map(({ rule, decision, message }) => ({ rule, decision, message }));
+  const changeHash = changeHashOf(pieces);
+  const recorded = await request.store?.recordDecision({
+    system: report.system,
+    actor: formatActor(actor),
+    inputHash: changeHash,
+    decision: decision.decision,
+    reasons,
+    summary: {
+      principalsGaining: report.summary.principalsGaining,
+      resourcesGaining: report.summary.resourcesGaining,
+      labelsGained: report.summary.labelsGained,
+    },
+    statements: report.statements.length,
+  });
   return {
     ...report,
     decision: decision.decision,
-    reasons: decision.reasons.map(({ rule, decision, message }) => ({ rule, decision, message })),
+    reasons,
+    changeHash,
+    ...(recorded === undefined ? {} : { recorded: { decision: recorded.id, ledgerEntry: recorded.seq } }),
   };
 }

@@ -34,6 +34,10 @@ export interface CheckReport {
     readonly labelsGained: readonly string[];
   };
   readonly verification?: Verification;
+  /** SHA-256 of the change's statements: what an approval of this change is bound to. */
+  readonly changeHash: string;
+  /** Where the decision was recorded, when it was. */
+  readonly recorded?: { readonly decision: string; readonly ledgerEntry: number };
 }
 
 export interface StatementReport {
@@ -91,7 +95,7 @@ export interface LatentChangeReport {
 }
 
 /** Everything of the report but the decision, which the policy adds. */
-export type AnalysisReport = Omit<CheckReport, 'decision' | 'reasons'>;
+export type AnalysisReport = Omit<CheckReport, 'decision' | 'reasons' | 'changeHash' | 'recorded'>;
 
 /**
  * How many (principal, resource) routes one report traces. A change that exposes many resources to

@@ -6,12 +6,15 @@ export {
   type ChangePiece,
   type Verification,
 } from './analyse-change.ts';
-export { type CheckRequest, checkChange } from './check-change.ts';
+export * from './approvals.ts';
+export { type CheckRequest, changeHashOf, checkChange } from './check-change.ts';
 export * from './check-report.ts';
 export * from './classification.ts';
 export { activationOf, decideChange } from './decide.ts';
 export * from './explain-report.ts';
 export * from './exposure-report.ts';
 export * from './extract-sql.ts';
+export { toOcsf } from './ocsf.ts';
 export type { ChangeAnalyzer, ChangeInterpretation, SandboxOutcome, StatementAnalysis, SystemSource } from './ports.ts';
 export { readClassified } from './read-classified.ts';
+export * from './store-port.ts';

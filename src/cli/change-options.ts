@@ -1,6 +1,6 @@
 import { type Actor, type ChangePiece, type CheckReport, checkChange, parseActor } from '../app/index.ts';
 import { type Decision, FirebreakError } from '../core/index.ts';
-import { resolvePolicy } from '../runtime/index.ts';
+import { openConfiguredStore, resolvePolicy } from '../runtime/index.ts';
 import type { OptionSpec } from './command.ts';
 import { EXIT } from './exit-codes.ts';
 import type { CliIo } from './io.ts';
@@ -28,6 +28,12 @@ export const CHANGE_OPTIONS = {
     description: 'Analyse the change as run by ROLE (default: the role Firebreak connects as)',
   },
   verify: { type: 'boolean', description: 'Also replay the change in a sandbox copy (PGlite) and compare' },
+  data: {
+    type: 'string',
+    value: 'DIR',
+    description: 'Data directory of the embedded store (default: $FIREBREAK_DATA, else ~/.local/share/firebreak)',
+  },
+  'no-record': { type: 'boolean', description: 'Do not record the decision in the audit ledger' },
   format: {
     type: 'string',
     value: 'FORMAT',
@@ -42,6 +48,8 @@ export interface ChangeOptionValues extends SystemOptionValues {
   readonly policy?: string | undefined;
   readonly as?: string | undefined;
   readonly verify?: boolean | undefined;
+  readonly data?: string | undefined;
+  readonly 'no-record'?: boolean | undefined;
   readonly format?: string | undefined;
 }
 
@@ -65,20 +73,37 @@ export async function runCheck(
   io: CliIo,
 ): Promise<CheckReport> {
   const actor = actorOf(options, io);
-  const policy = await resolvePolicy(options.policy, options.config, { env: io.env, cwd: io.cwd });
-  const { source, rules } = await openFromOptions(options, io);
+  const context = { env: io.env, cwd: io.cwd };
+  const policy = await resolvePolicy(options.policy, options.config, context);
+  // The store first: when decisions cannot be recorded, nothing is decided (fail closed).
+  const store =
+    options['no-record'] === true
+      ? undefined
+      : await openConfiguredStore(
+          {
+            ...(options.data === undefined ? {} : { data: options.data }),
+            ...(options.config === undefined ? {} : { config: options.config }),
+          },
+          context,
+        );
   try {
-    return await checkChange({
-      source,
-      rules,
-      pieces,
-      actor,
-      policy,
-      ...(options.as === undefined ? {} : { actingAs: options.as }),
-      ...(options.verify === true ? { verify: true } : {}),
-    });
+    const { source, rules } = await openFromOptions(options, io);
+    try {
+      return await checkChange({
+        source,
+        rules,
+        pieces,
+        actor,
+        policy,
+        ...(options.as === undefined ? {} : { actingAs: options.as }),
+        ...(options.verify === true ? { verify: true } : {}),
+        ...(store === undefined ? {} : { store }),
+      });
+    } finally {
+      await source.close();
+    }
   } finally {
-    await source.close();
+    await store?.close();
   }
 }
 

@@ -11,6 +11,8 @@ export const EXIT = {
   review: 3,
   /** A change is denied (check, review). */
   deny: 4,
+  /** The audit ledger failed verification: it was tampered with (audit verify). */
+  tampered: 5,
 } as const;
 
 /** Every error code has an exit code; adding a code without one does not compile. */
@@ -21,5 +23,8 @@ export const EXIT_BY_ERROR: Readonly<Record<ErrorCode, number>> = {
   auth_failed: EXIT.invalid,
   unreachable: EXIT.failure,
   source_error: EXIT.failure,
+  store_unavailable: EXIT.failure,
+  conflict: EXIT.invalid,
+  forbidden: EXIT.invalid,
   internal: EXIT.failure,
 };

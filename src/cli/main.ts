@@ -1,5 +1,6 @@
 import { isFirebreakError } from '../core/index.ts';
 import { type Command, commandHelp, parseCommandArgs } from './command.ts';
+import { auditCommand } from './commands/audit.ts';
 import { checkCommand } from './commands/check.ts';
 import { demoCommand } from './commands/demo.ts';
 import { explainCommand } from './commands/explain.ts';
@@ -14,6 +15,7 @@ const COMMANDS: readonly Command[] = [
   explainCommand,
   checkCommand,
   reviewCommand,
+  auditCommand,
   demoCommand,
 ] as unknown as readonly Command[];
 

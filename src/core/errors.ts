@@ -16,6 +16,12 @@ export const ERROR_CODES = [
   'auth_failed',
   /** A system answered, but not with what it must hold (missing catalogs, permissions). */
   'source_error',
+  /** Firebreak's own store cannot be reached or opened; nothing that needs recording can proceed. */
+  'store_unavailable',
+  /** The request is valid but the current state does not allow it (an approval already decided). */
+  'conflict',
+  /** The caller may not do this (an agent approving, someone approving their own request). */
+  'forbidden',
   /** A bug or an unexpected state inside Firebreak. */
   'internal',
 ] as const;

@@ -31,6 +31,12 @@ const manifestSystem = z.strictObject({
 const configSchema = z.strictObject({
   /** Policy file for check and review, relative to this file; the shipped default policy otherwise. */
   policy: z.string().min(1).optional(),
+  /** Directory of the embedded store and the ledger key, relative to this file. */
+  data: z.string().min(1).optional(),
+  /** Firebreak's store on a PostgreSQL server (`postgres://…` without a password, or `env:NAME`). */
+  store: z.string().min(1).optional(),
+  /** The key that signs ledger checkpoints (default: ledger.key in the data directory). */
+  ledgerKey: z.string().min(1).optional(),
   systems: z.record(
     z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'system names are letters, digits, _ . -'),
     z.discriminatedUnion('kind', [postgresSystem, manifestSystem]),

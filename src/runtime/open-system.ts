@@ -103,7 +103,7 @@ export async function resolvePolicy(
 }
 
 /** Loads the configuration; without one, `optional` returns undefined instead of failing. */
-async function loadConfigFor(
+export async function loadConfigFor(
   selector: SystemSelector,
   context: RuntimeContext,
   optional: boolean,

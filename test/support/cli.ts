@@ -1,4 +1,13 @@
 import { runCli } from '../../src/cli/main.ts';
+import { prepareDataDirectory } from './store.ts';
+
+let dataDirectory: Promise<string> | undefined;
+
+/** One embedded store per test process, so that checks record as they do for users. */
+function defaultDataDirectory(): Promise<string> {
+  dataDirectory ??= prepareDataDirectory();
+  return dataDirectory;
+}
 
 export interface CliResult {
   readonly code: number;
@@ -11,6 +20,10 @@ export async function cli(
   argv: readonly string[],
   options: { env?: Record<string, string | undefined>; cwd?: string; stdin?: string } = {},
 ): Promise<CliResult> {
+  const env = { ...options.env };
+  const records = argv[0] === 'check' || argv[0] === 'review' || argv[0] === 'audit';
+  if (records && env.FIREBREAK_DATA === undefined && env.FIREBREAK_STORE_URL === undefined)
+    env.FIREBREAK_DATA = await defaultDataDirectory();
   let stdout = '';
   let stderr = '';
   const code = await runCli(argv, {
@@ -20,7 +33,7 @@ export async function cli(
     stderr: (text) => {
       stderr += text;
     },
-    env: options.env ?? {},
+    env,
     cwd: options.cwd ?? process.cwd(),
     readStdin: async (limit) => (options.stdin ?? '').slice(0, limit + 1),
   });

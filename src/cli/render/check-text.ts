@@ -60,6 +60,12 @@ export function renderCheck(report: CheckReport): string {
       for (const warning of verification.warnings) out.push(`  note: ${warning}`);
     }
   }
+  out.push(
+    '',
+    report.recorded === undefined
+      ? 'Not recorded (--no-record).'
+      : `Recorded as decision ${report.recorded.decision} (audit ledger entry ${report.recorded.ledgerEntry}).`,
+  );
   return `${out.join('\n')}\n`;
 }
 

@@ -1,0 +1,107 @@
+import { randomBytes } from 'node:crypto';
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+import type { Store } from '../../src/app/index.ts';
+import { openStore, type StoreOptions } from '../../src/store/index.ts';
+import { SERVER_URL } from './postgres.ts';
+
+/**
+ * A store for one test, on either driver: its own data directory (and key) always, and on the
+ * server its own schema. `sql` reaches the store's tables directly, as an administrator would; for
+ * the embedded store it needs the store closed (PGlite serves one process).
+ */
+export interface StoreTarget {
+  readonly driver: 'pglite' | 'postgres';
+  /** Directory holding the key (and, for PGlite, the database). */
+  readonly directory: string;
+  readonly options: StoreOptions;
+  open(extra?: Partial<StoreOptions>): Promise<Store>;
+  sql<Row = Record<string, unknown>>(text: string, params?: unknown[]): Promise<Row[]>;
+  /** The table name, qualified, for plain SQL. */
+  table(name: string): string;
+  cleanup(): Promise<void>;
+}
+
+export const DRIVERS = ['pglite', 'postgres'] as const;
+
+let template: Promise<string> | undefined;
+
+/**
+ * An empty PGlite cluster made once per test process: initdb takes seconds, a copy milliseconds.
+ * The store then migrates the copy as it would a new directory.
+ */
+export function emptyCluster(): Promise<string> {
+  template ??= (async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'firebreak-template-'));
+    const db = await PGlite.create(join(directory, 'pgdata'));
+    await db.close();
+    process.once('exit', () => rmSync(directory, { recursive: true, force: true }));
+    return join(directory, 'pgdata');
+  })();
+  return template;
+}
+
+export function storeTarget(driver: (typeof DRIVERS)[number]): StoreTarget {
+  const directory = mkdtempSync(join(tmpdir(), 'firebreak-store-'));
+  const schema = `fbstore_${randomBytes(5).toString('hex')}`;
+  const options: StoreOptions =
+    driver === 'pglite'
+      ? { directory: join(directory, 'store'), keyPath: join(directory, 'ledger.key') }
+      : { url: SERVER_URL, schema, keyPath: join(directory, 'ledger.key') };
+  let opened = false;
+  const table = (name: string) => (driver === 'pglite' ? `firebreak.${name}` : `${schema}.${name}`);
+  return {
+    driver,
+    directory,
+    options,
+    async open(extra = {}) {
+      if (driver === 'pglite' && !opened) {
+        mkdirSync(join(directory, 'store'), { recursive: true });
+        cpSync(await emptyCluster(), join(directory, 'store', 'pgdata'), { recursive: true });
+      }
+      opened = true;
+      return openStore({ ...options, ...extra });
+    },
+    table,
+    async sql<Row>(text: string, params: unknown[] = []) {
+      if (driver === 'pglite') {
+        const db = await PGlite.create(join(directory, 'store', 'pgdata'));
+        try {
+          return (await db.query<Row>(text, params)).rows;
+        } finally {
+          await db.close();
+        }
+      }
+      const client = new pg.Client({ connectionString: SERVER_URL });
+      await client.connect();
+      try {
+        return (await client.query(text, params)).rows as Row[];
+      } finally {
+        await client.end();
+      }
+    },
+    async cleanup() {
+      if (driver === 'postgres') {
+        const client = new pg.Client({ connectionString: SERVER_URL });
+        await client.connect();
+        await client.query(`drop schema if exists ${schema} cascade`).finally(() => client.end());
+      }
+      rmSync(directory, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * A data directory whose embedded store starts from the empty cluster, as `firebreak` would find
+ * on first use (minus the seconds of initdb). Removed when the test process exits.
+ */
+export async function prepareDataDirectory(): Promise<string> {
+  const directory = mkdtempSync(join(tmpdir(), 'firebreak-data-'));
+  mkdirSync(join(directory, 'store'), { recursive: true });
+  cpSync(await emptyCluster(), join(directory, 'store', 'pgdata'), { recursive: true });
+  process.once('exit', () => rmSync(directory, { recursive: true, force: true }));
+  return directory;
+}
