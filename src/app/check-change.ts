@@ -74,6 +74,7 @@ export async function checkChange(request: CheckRequest): Promise<CheckReport> {
     ...report,
     decision: decision.decision,
     reasons,
+    ...(decision.decision === 'review' ? { approvals: decision.approvals } : {}),
     changeHash,
     ...(recorded === undefined ? {} : { recorded: { decision: recorded.id, ledgerEntry: recorded.seq } }),
   };

@@ -34,6 +34,8 @@ export interface CheckReport {
     readonly labelsGained: readonly string[];
   };
   readonly verification?: Verification;
+  /** When the decision is review: how many different people must approve (2: two-person rule). */
+  readonly approvals?: number;
   /** SHA-256 of the change's statements: what an approval of this change is bound to. */
   readonly changeHash: string;
   /** Where the decision was recorded, when it was. */
@@ -95,7 +97,7 @@ export interface LatentChangeReport {
 }
 
 /** Everything of the report but the decision, which the policy adds. */
-export type AnalysisReport = Omit<CheckReport, 'decision' | 'reasons' | 'changeHash' | 'recorded'>;
+export type AnalysisReport = Omit<CheckReport, 'decision' | 'reasons' | 'approvals' | 'changeHash' | 'recorded'>;
 
 /**
  * How many (principal, resource) routes one report traces. A change that exposes many resources to

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { type Document, isNode, isScalar, LineCounter, type Node, parseDocument, type Scalar } from 'yaml';
 import { z } from 'zod';
 import { FirebreakError } from '../core/index.ts';
-import { compilePolicy, DECISIONS, type Policy, type PolicyIssue } from '../core/policy/index.ts';
+import { compilePolicy, DECISIONS, MAX_APPROVALS, type Policy, type PolicyIssue } from '../core/policy/index.ts';
 
 /**
  * Policy files (docs/policy.md): YAML, validated here once with strict objects, then compiled, so
@@ -21,6 +21,7 @@ const ruleSchema = z.strictObject({
   when: condition,
   decision,
   message: text.optional(),
+  approvals: z.number().int().min(1).max(MAX_APPROVALS).optional(),
 });
 
 const invariantSchema = z.strictObject({

@@ -142,6 +142,7 @@ describe('the default policy', () => {
       const result = decide(actor, change(statement(0, 'read-only')));
       expect(result).toEqual({
         decision: 'allow',
+        approvals: 1,
         reasons: [
           {
             rule: 'no-new-access-to-labelled-data',

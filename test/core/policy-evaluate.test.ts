@@ -70,6 +70,7 @@ describe('combining rules', () => {
     );
     expect(evaluatePolicy(policy, exposing)).toEqual({
       decision: 'deny',
+      approvals: 1,
       reasons: [
         { rule: 'always-allow', decision: 'allow', message: 'fine' },
         { rule: 'agents-expose', decision: 'deny', message: 'no' },
@@ -91,7 +92,29 @@ describe('combining rules', () => {
     const policy = policyOf({ default: 'deny', rules: [{ name: 'never', when: 'false', decision: 'allow' }] });
     expect(evaluatePolicy(policy, activation())).toEqual({
       decision: 'deny',
+      approvals: 1,
       reasons: [{ rule: 'default', decision: 'deny', message: "no rule matched: the policy's default is deny" }],
+    });
+  });
+
+  it('a review needs as many approvers as the most demanding matching review rule asks for (two-person rule)', () => {
+    const policy = rulesOf(
+      { name: 'one', when: 'true', decision: 'review' },
+      { name: 'two', when: '!change.readOnly', decision: 'review', approvals: 2 },
+      { name: 'three', when: 'false', decision: 'review', approvals: 3 },
+      { name: 'fine', when: 'true', decision: 'allow', approvals: 4 },
+    );
+    expect(evaluatePolicy(policy, exposing)).toMatchObject({ decision: 'review', approvals: 2 });
+    expect(evaluatePolicy(policy, activation())).toMatchObject({ decision: 'review', approvals: 1 });
+    expect(
+      compilePolicy({
+        version: 1,
+        default: 'review',
+        rules: [{ name: 'x', when: 'true', decision: 'review', approvals: 9 }],
+      }),
+    ).toMatchObject({
+      ok: false,
+      error: [{ code: 'invalid_approvals', path: ['rules', 0, 'approvals'] }],
     });
   });
 

@@ -1,7 +1,7 @@
 import { err, ok, type Result } from '../result.ts';
 import { type CelProblem, type CelProgram, compileCel } from './cel.ts';
 import { type CelScope, INVARIANT_RESOURCE_SCOPE, INVARIANT_SCOPE, RULE_SCOPE } from './cel-types.ts';
-import type { Decision, PolicyDocument, PolicyIssue } from './model.ts';
+import { type Decision, MAX_APPROVALS, type PolicyDocument, type PolicyIssue } from './model.ts';
 import { type CompiledTemplate, compileTemplate } from './template.ts';
 
 export interface CompiledRule {
@@ -10,6 +10,7 @@ export interface CompiledRule {
   readonly when: CelProgram;
   /** The compiled `message`, or the fixed text used without one. */
   readonly message: CompiledTemplate | string;
+  readonly approvals?: number;
 }
 
 export interface CompiledInvariant {
@@ -82,8 +83,21 @@ export function compilePolicy(document: PolicyDocument): Result<Policy, readonly
       rule.message === undefined
         ? (rule.description ?? `rule ${rule.name} matched`)
         : template(RULE_SCOPE, rule.message, [...at, 'message']);
-    if (when !== undefined && message !== undefined)
-      rules.push({ name: rule.name, decision: rule.decision, when, message });
+    const approvals = rule.approvals;
+    if (approvals !== undefined && !(Number.isInteger(approvals) && approvals >= 1 && approvals <= MAX_APPROVALS))
+      issues.push({
+        code: 'invalid_approvals',
+        path: [...at, 'approvals'],
+        message: `approvals must be a whole number from 1 to ${MAX_APPROVALS}`,
+      });
+    else if (when !== undefined && message !== undefined)
+      rules.push({
+        name: rule.name,
+        decision: rule.decision,
+        when,
+        message,
+        ...(approvals === undefined ? {} : { approvals }),
+      });
   });
 
   const invariants: CompiledInvariant[] = [];

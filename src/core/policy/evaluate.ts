@@ -4,6 +4,7 @@ import { type CelInput, toCelInput } from './cel.ts';
 import { INVARIANT_SCOPE, RULE_SCOPE } from './cel-types.ts';
 import { type CompiledInvariant, DEFAULT_RULE, type Policy } from './compile.ts';
 import {
+  approvalsOf,
   type Decision,
   type InvariantReason,
   type PolicyDecision,
@@ -43,16 +44,18 @@ export function evaluatePolicy(policy: Policy, activation: PolicyActivation): Po
         decision: failClosed(rule.decision),
         message: `rule ${rule.name} could not be evaluated, so it counts as matched: ${error}`,
         error,
+        ...(rule.approvals === undefined ? {} : { approvals: rule.approvals }),
       });
     } else if (matched.value)
       reasons.push({
         rule: rule.name,
         decision: rule.decision,
         message: typeof rule.message === 'string' ? rule.message : rule.message.render(input),
+        ...(rule.approvals === undefined ? {} : { approvals: rule.approvals }),
       });
   }
   if (reasons.length === 0) reasons.push(defaultReason(policy.default, activation));
-  return { decision: strictestOf(reasons), reasons };
+  return { decision: strictestOf(reasons), reasons, approvals: approvalsOf(reasons) };
 }
 
 function defaultReason(decision: Decision, activation: PolicyActivation): PolicyReason {

@@ -22,11 +22,13 @@ export type {
 export { type CompiledInvariant, type CompiledRule, compilePolicy, DEFAULT_RULE, type Policy } from './compile.ts';
 export { checkInvariants, evaluatePolicy, failClosed } from './evaluate.ts';
 export {
+  approvalsOf,
   compareDecisions,
   DECISIONS,
   type Decision,
   type InvariantDocument,
   type InvariantReason,
+  MAX_APPROVALS,
   type PolicyDecision,
   type PolicyDocument,
   type PolicyIssue,

@@ -35,7 +35,15 @@ export interface RuleDocument {
   readonly decision: Decision;
   /** Template; the description (or the name) when absent. */
   readonly message?: string | undefined;
+  /**
+   * How many different people must approve a change this rule sends to review (1 when absent; 2
+   * is the two-person rule). The strictest matching rule's count applies.
+   */
+  readonly approvals?: number | undefined;
 }
+
+/** The most approvals a rule can ask for. */
+export const MAX_APPROVALS = 5;
 
 export interface InvariantDocument {
   readonly name: string;
@@ -58,6 +66,8 @@ export interface PolicyReason {
   readonly message: string;
   /** Set when the rule's expression could not be evaluated: the rule then counts as matched (fail closed). */
   readonly error?: string;
+  /** The rule's `approvals`, when it sets one. */
+  readonly approvals?: number;
 }
 
 /** A violation of an invariant by one reader of one resource. */
@@ -68,6 +78,8 @@ export interface InvariantReason extends PolicyReason {
 
 export interface PolicyDecision {
   readonly decision: Decision;
+  /** People who must approve when the decision is review: the most any matching rule asks for, at least 1. */
+  readonly approvals: number;
   /** Never empty: the reasons in policy order, or the single `default` reason. */
   readonly reasons: readonly PolicyReason[];
 }
@@ -94,5 +106,10 @@ export function strictestOf(reasons: readonly PolicyReason[]): Decision {
 export function withReasons(decision: PolicyDecision, reasons: readonly PolicyReason[]): PolicyDecision {
   if (reasons.length === 0) return decision;
   const all = [...decision.reasons, ...reasons];
-  return { decision: strictestOf(all), reasons: all };
+  return { decision: strictestOf(all), reasons: all, approvals: approvalsOf(all) };
+}
+
+/** The most approvals any reason asking for review requires; one person otherwise. */
+export function approvalsOf(reasons: readonly PolicyReason[]): number {
+  return Math.max(1, ...reasons.filter((r) => r.decision === 'review').map((r) => r.approvals ?? 1));
 }
