@@ -5,9 +5,11 @@ import {
   evaluatePolicy,
   groupsOf,
   type InvariantPair,
+  type InvariantReason,
   type Policy,
   type PolicyActivation,
   type PolicyDecision,
+  type PolicyReason,
   type ResourceChangeInfo,
   withReasons,
 } from '../core/index.ts';
@@ -27,7 +29,32 @@ export function decideChange(
   const system = { name: report.system, kind: systemKind };
   const decision = evaluatePolicy(policy, activationOf(analysis, report, system));
   if (policy.invariants.length === 0) return decision;
-  return withReasons(decision, checkInvariants(policy, invariantPairs(analysis), { system }));
+  return withReasons(decision, summariseViolations(checkInvariants(policy, invariantPairs(analysis), { system })));
+}
+
+/**
+ * One reason per invariant and decision: a change that lets 2,000 engineers read 15 tables
+ * violates an invariant 30,000 times, and a reader needs the count and an example, not the list.
+ */
+function summariseViolations(reasons: readonly InvariantReason[]): readonly PolicyReason[] {
+  const groups = new Map<string, InvariantReason[]>();
+  for (const reason of reasons) {
+    const key = `${reason.rule}\u0000${reason.decision}`;
+    const group = groups.get(key);
+    if (group === undefined) groups.set(key, [reason]);
+    else group.push(reason);
+  }
+  return [...groups.values()].map((group) => {
+    const first = group[0] as InvariantReason;
+    if (group.length === 1) return first;
+    const readers = new Set(group.map((r) => r.reader)).size;
+    const resources = new Set(group.map((r) => r.resource)).size;
+    const { resource: _resource, reader: _reader, ...reason } = first;
+    return {
+      ...reason,
+      message: `${first.message}; in all ${group.length.toLocaleString('en-US')} violations: ${readers.toLocaleString('en-US')} readers of ${resources.toLocaleString('en-US')} resources`,
+    };
+  });
 }
 
 export function activationOf(

@@ -1,6 +1,6 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { Checkpoint, Ledger, LedgerEntry, LedgerKind, LedgerRecord } from '../app/index.ts';
-import { canonicalJson } from '../core/index.ts';
+import { canonicalJson, FirebreakError } from '../core/index.ts';
 import { decodeEntry, encodeEntry, GENESIS_HASH } from './ledger-entry.ts';
 import type { SigningKey } from './ledger-key.ts';
 import type { SqlClient, SqlExecutor } from './sql-client.ts';
@@ -193,7 +193,7 @@ export function createLedger(options: LedgerOptions): LedgerWriter {
       `select seq, hash, entry from ${s}.ledger where seq > $1 and ($2::text is null or kind = $2) order by seq limit $3`,
       [query.after ?? 0, query.kind ?? null, limit],
     );
-    return rows.flatMap((row) => decodeEntry(row.entry, row.hash) ?? []);
+    return rows.map(decodeRow);
   }
 
   return {
@@ -204,7 +204,7 @@ export function createLedger(options: LedgerOptions): LedgerWriter {
       const rows = await client.query<EntryRow>(`select seq, hash, entry from ${s}.ledger order by seq desc limit $1`, [
         Math.min(Math.max(1, count), 10_000),
       ]);
-      return rows.flatMap((row) => decodeEntry(row.entry, row.hash) ?? []).reverse();
+      return rows.map(decodeRow).reverse();
     },
     checkpoint: async () => {
       await flushing;
@@ -223,6 +223,17 @@ export function createLedger(options: LedgerOptions): LedgerWriter {
       if (appendedSince) await checkpoint();
     },
   };
+}
+
+/** An entry read back; one that is not well-formed is never shown as if it were. */
+function decodeRow(row: EntryRow): LedgerEntry {
+  const entry = decodeEntry(row.entry, row.hash);
+  if (entry === undefined)
+    throw new FirebreakError(
+      'source_error',
+      `ledger entry ${String(row.seq)} is not a well-formed entry; run firebreak audit verify`,
+    );
+  return entry;
 }
 
 /** Keeps the highest checkpoint this installation has signed, replacing the file atomically. */

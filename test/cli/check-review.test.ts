@@ -216,5 +216,10 @@ describe('firebreak review', () => {
       code: 0,
       stdout: `ALLOW: ${join(dir, 'prose.md')} asks the reader to run no SQL.\n`,
     });
+    const sarif = await cli(['review', join(dir, 'prose.md'), '--db', database.url, '--format', 'sarif']);
+    expect(sarif.code).toBe(0);
+    expect(JSON.parse(sarif.stdout)).toMatchObject({ version: '2.1.0', runs: [{ results: [] }] });
+    const json = await cli(['review', join(dir, 'prose.md'), '--db', database.url, '--format', 'json']);
+    expect(JSON.parse(json.stdout)).toEqual({ answer: join(dir, 'prose.md'), decision: 'allow', statements: [] });
   });
 });

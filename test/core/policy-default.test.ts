@@ -181,7 +181,7 @@ describe('the default policy', () => {
     expect(person.decision).toBe('review');
     expect(rules(person)).toEqual(['person-adds-latent-exposure: review']);
     expect(person.reasons[0]?.message).toBe(
-      'dana would give analysts access to objects created later in public, which already holds labelled data',
+      'dana would let new principals read objects created later where labelled data already is: 2 through SELECT to analysts by app_owner in public',
     );
     const agent = decide('agent', grant, latent(3));
     expect(agent.decision).toBe('deny');

@@ -277,6 +277,14 @@ describe('what cannot be analysed is opaque, never safe', () => {
     expect(result.statements[0]?.reason).toMatch(/\w/);
   });
 
+  it('makes a statement opaque, not invalid, when an earlier opaque statement may have made it valid', async () => {
+    const result = await interpret('alter table hr.emp rename to staff; grant select on hr.staff to bob');
+    expect(effects(result.statements)).toEqual(['opaque', 'opaque']);
+    expect(result.statements[1]?.reason).toBe(
+      'relation "hr.staff" does not exist, unless statement 1, which Firebreak cannot analyse, changes that',
+    );
+  });
+
   it('recognises read-only statements as such', async () => {
     const result = await interpret(
       "select count(*), lower(email) from hr.emp where id > 1; show search_path; explain select * from hr.emp; set statement_timeout = '5s'",

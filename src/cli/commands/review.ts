@@ -6,6 +6,8 @@ import { defineCommand } from '../command.ts';
 import { EXIT } from '../exit-codes.ts';
 import { MAX_ANSWER_LENGTH } from '../limits.ts';
 import { readInput } from '../read-input.ts';
+import { renderEmptySarif } from '../render/check-sarif.ts';
+import { version } from '../version.ts';
 
 export const reviewCommand = defineCommand({
   name: 'review',
@@ -34,8 +36,10 @@ export const reviewCommand = defineCommand({
       if (pieces.length === 0) {
         io.stdout(
           options.format === 'json'
-            ? `${JSON.stringify({ answer: path, decision: 'allow', statements: [] })}\n`
-            : `ALLOW: ${path} asks the reader to run no SQL.\n`,
+            ? `${JSON.stringify({ answer: path, decision: 'allow', statements: [] }, null, 2)}\n`
+            : options.format === 'sarif'
+              ? renderEmptySarif(version())
+              : `ALLOW: ${path} asks the reader to run no SQL.\n`,
         );
         continue;
       }

@@ -48,3 +48,15 @@ export function renderSarif(report: CheckReport, version: string): string {
   };
   return `${JSON.stringify(sarif, null, 2)}\n`;
 }
+
+/** A SARIF log with nothing to report: an input with no SQL in it. */
+export function renderEmptySarif(version: string): string {
+  const sarif = {
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+    runs: [
+      { tool: { driver: { name: 'Firebreak', version, rules: [] } }, results: [], properties: { decision: 'allow' } },
+    ],
+  };
+  return `${JSON.stringify(sarif, null, 2)}\n`;
+}

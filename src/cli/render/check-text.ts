@@ -36,12 +36,13 @@ export function renderCheck(report: CheckReport): string {
   for (const reason of report.reasons) out.push(`  ${reason.decision.padEnd(6)} ${reason.rule}: ${reason.message}`);
 
   out.push('', `Statements (analysed as role ${report.actingAs}):`);
+  const originWidth = Math.max(16, ...report.statements.map((s) => s.origin.length));
   for (const s of report.statements) {
     const text = s.sql.replace(/\s+/g, ' ');
     out.push(
-      `  ${String(s.index).padStart(2)}  ${s.origin.padEnd(16)} ${s.effect.padEnd(9)} ${text.length > 70 ? `${text.slice(0, 67)}...` : text}`,
+      `  ${String(s.index).padStart(2)}  ${s.origin.padEnd(originWidth)} ${s.effect.padEnd(9)} ${text.length > 70 ? `${text.slice(0, 67)}...` : text}`,
     );
-    if (s.reason !== undefined) out.push(`      ${' '.repeat(16)} ${s.reason}`);
+    if (s.reason !== undefined) out.push(`      ${' '.repeat(originWidth)} ${s.reason}`);
   }
   const verification = report.verification;
   if (verification !== undefined) {

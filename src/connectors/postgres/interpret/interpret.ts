@@ -88,6 +88,22 @@ export async function interpretSql(snapshot: Snapshot, sql: string, role: Princi
       });
     } catch (error) {
       if (!(error instanceof InterpretError)) throw error;
+      // After a statement that could not be analysed, the state is unknown: what looks invalid
+      // here (a table an opaque ALTER … RENAME made) may be valid, so this statement is opaque too.
+      const earlier = statements.find((s) => s.effect === 'opaque');
+      if (earlier !== undefined) {
+        statements.push({
+          index: statement.index,
+          sql: redactPasswords(statement.sql),
+          line: statement.line,
+          column: statement.column,
+          effect: 'opaque',
+          edits: [],
+          notes: [],
+          reason: `${error.message}, unless statement ${earlier.index}, which Firebreak cannot analyse, changes that`,
+        });
+        continue;
+      }
       return {
         ok: false,
         error: { message: error.message, line: statement.line, column: statement.column, statement: statement.index },
@@ -249,9 +265,21 @@ function interpretSchemaWithElements(state: SessionState, stmt: CreateSchemaStmt
   return editing(edits, created.notes);
 }
 
+/** Node names the grammar abbreviates, spelt out as SQL writes them. */
+const ABBREVIATIONS: Readonly<Record<string, string>> = {
+  Trig: 'Trigger',
+  Fdw: 'Foreign Data Wrapper',
+  PLang: 'Language',
+  Seq: 'Sequence',
+  Tab: 'Table',
+  Func: 'Function',
+  Cmd: 'Command',
+};
+
 function describeType(type: string): string {
   return type
     .replace(/Stmt$/, '')
+    .replace(/(Trig|Fdw|PLang|Seq|Tab|Func|Cmd)(?=[A-Z]|$)/g, (word) => ABBREVIATIONS[word] ?? word)
     .replace(/([a-z])([A-Z])/g, '$1 $2')
     .toUpperCase();
 }
