@@ -14,6 +14,7 @@ interface Benchmark {
 const BENCHMARKS: Readonly<Record<string, () => Promise<Benchmark>>> = {
   exposure: () => import('./exposure.ts'),
   check: () => import('./check.ts'),
+  audit: () => import('./audit.ts'),
 };
 
 async function usage(): Promise<string> {

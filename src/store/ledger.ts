@@ -1,7 +1,7 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { Checkpoint, Ledger, LedgerEntry, LedgerKind, LedgerRecord } from '../app/index.ts';
 import { canonicalJson, FirebreakError } from '../core/index.ts';
-import { decodeEntry, encodeEntry, GENESIS_HASH } from './ledger-entry.ts';
+import { decodeEntry, finishEntry, GENESIS_HASH, type PreparedEntry, prepareEntry, sha256 } from './ledger-entry.ts';
 import type { SigningKey } from './ledger-key.ts';
 import type { SqlClient, SqlExecutor } from './sql-client.ts';
 import { verifyLedger } from './verify-ledger.ts';
@@ -12,6 +12,8 @@ import { verifyLedger } from './verify-ledger.ts';
  * transaction, and what the caller gets back.
  */
 export interface LedgerWork<T> {
+  /** The record, when it is known before the transaction: its text is then prepared outside the lock. */
+  readonly record?: LedgerRecord;
   prepare(tx: SqlExecutor): Promise<Prepared<T>>;
 }
 
@@ -69,6 +71,10 @@ export function createLedger(options: LedgerOptions): LedgerWriter {
   let appendedSince = false;
 
   async function runBatch(batch: readonly Queued[]): Promise<void> {
+    const at = options.clock().toISOString();
+    const early = batch.map((queued) =>
+      queued.work.record === undefined ? undefined : prepareEntry(queued.work.record, at),
+    );
     const written = await client.transaction(async (tx) => {
       // One chain for every process sharing the store: appends serialise on this lock, so sequence
       // numbers have no gaps and each entry links to the one committed before it.
@@ -76,26 +82,19 @@ export function createLedger(options: LedgerOptions): LedgerWriter {
       const head = (await tx.query<EntryRow>(`select seq, hash from ${s}.ledger order by seq desc limit 1`))[0];
       let seq = head === undefined ? 0 : Number(head.seq);
       let prev = head?.hash ?? GENESIS_HASH;
-      const at = options.clock().toISOString();
       const results: { queued: Queued; prepared: Prepared<unknown>; entry?: LedgerEntry }[] = [];
-      const rows = {
-        seq: [] as number[],
-        at: [] as string[],
-        kind: [] as string[],
-        hash: [] as string[],
-        entry: [] as string[],
-      };
-      for (const queued of batch) {
+      const rows = { seq: [] as number[], kind: [] as string[], hash: [] as string[], entry: [] as string[] };
+      for (const [index, queued] of batch.entries()) {
         const prepared = await queued.work.prepare(tx);
         if (prepared.record === undefined) {
           results.push({ queued, prepared });
           continue;
         }
-        const encoded = encodeEntry(prepared.record, ++seq, at, prev);
+        const text = early[index]?.record === prepared.record ? early[index] : prepareEntry(prepared.record, at);
+        const encoded = finishEntry(text as PreparedEntry, ++seq, prev);
         prev = encoded.entry.hash;
         await prepared.commit?.(tx, encoded.entry);
         rows.seq.push(seq);
-        rows.at.push(at);
         rows.kind.push(encoded.entry.kind);
         rows.hash.push(encoded.entry.hash);
         rows.entry.push(encoded.text);
@@ -104,12 +103,16 @@ export function createLedger(options: LedgerOptions): LedgerWriter {
       if (rows.seq.length > 0)
         await tx.query(
           `insert into ${s}.ledger (seq, at, kind, hash, entry)
-           select * from unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[])`,
-          [rows.seq, rows.at, rows.kind, rows.hash, rows.entry],
+           select seq, $2::timestamptz, kind, hash, entry
+             from unnest($1::bigint[], $3::text[], $4::text[], $5::text[]) as t(seq, kind, hash, entry)`,
+          [rows.seq, at, rows.kind, rows.hash, rows.entry],
         );
       return { results, head: seq };
     });
     if (written.results.some((r) => r.entry !== undefined)) appendedSince = true;
+    // The entries are committed whatever happens to the checkpoint; a refusal to sign shows up in
+    // verify, and close() reports it.
+    await maybeCheckpoint(written.head).catch(() => {});
     for (const { queued, prepared, entry } of written.results) {
       try {
         queued.resolve(prepared.outcome(entry));
@@ -117,7 +120,6 @@ export function createLedger(options: LedgerOptions): LedgerWriter {
         queued.reject(error);
       }
     }
-    await maybeCheckpoint(written.head);
   }
 
   async function drain(): Promise<void> {
@@ -137,13 +139,18 @@ export function createLedger(options: LedgerOptions): LedgerWriter {
     }
   }
 
+  function startDrain(): void {
+    flushing = drain().finally(() => {
+      flushing = undefined;
+      // Work queued after drain() saw an empty queue, but before this ran, would wait forever.
+      if (queue.length > 0) startDrain();
+    });
+  }
+
   function run<T>(work: LedgerWork<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
-      if (flushing === undefined)
-        flushing = drain().finally(() => {
-          flushing = undefined;
-        });
+      if (flushing === undefined) startDrain();
     });
   }
 
@@ -160,17 +167,31 @@ export function createLedger(options: LedgerOptions): LedgerWriter {
   async function maybeCheckpoint(head: number): Promise<void> {
     const last = await latestCheckpoint();
     if (last === undefined) return;
-    const due =
-      head - last.seq >= options.checkpointEvery || options.clock().getTime() - last.at >= options.checkpointIntervalMs;
-    if (due) await checkpoint();
+    if (isDue(head, last)) await checkpoint({ ifDue: true });
   }
 
-  async function checkpoint(): Promise<Checkpoint | undefined> {
+  function isDue(head: number, last: { seq: number; at: number }): boolean {
+    return (
+      head - last.seq >= options.checkpointEvery || options.clock().getTime() - last.at >= options.checkpointIntervalMs
+    );
+  }
+
+  async function checkpoint(options_: { ifDue?: boolean } = {}): Promise<Checkpoint | undefined> {
+    // Most of the chain since the last signature is checked before taking the lock, so that the
+    // appends of other processes wait only for the few entries added meanwhile.
+    const verified = await extendsAnchor(client, undefined);
     const signed = await client.transaction(async (tx) => {
       await tx.query('select pg_advisory_xact_lock(hashtext($1))', [lockName]);
       const head = (await tx.query<EntryRow>(`select seq, hash from ${s}.ledger order by seq desc limit 1`))[0];
-      const latest = (await tx.query<{ seq: string }>(`select seq from ${s}.checkpoints order by seq desc limit 1`))[0];
+      const latest = (
+        await tx.query<{ seq: string; at: Date }>(`select seq, at from ${s}.checkpoints order by seq desc limit 1`)
+      )[0];
+      if (latest !== undefined) lastCheckpoint = { seq: Number(latest.seq), at: new Date(latest.at).getTime() };
       if (head === undefined || (latest !== undefined && Number(latest.seq) >= Number(head.seq))) return undefined;
+      // Another process may have signed meanwhile: sign only when it is still due.
+      if (options_.ifDue === true && lastCheckpoint !== undefined && !isDue(Number(head.seq), lastCheckpoint))
+        return undefined;
+      await extendsAnchor(tx, { from: verified, to: Number(head.seq) });
       const body = { at: options.clock().toISOString(), hash: head.hash, key: key.id, seq: Number(head.seq) };
       const cp: Checkpoint = { ...body, signature: key.sign(canonicalJson(body)) };
       await tx.query(
@@ -187,6 +208,69 @@ export function createLedger(options: LedgerOptions): LedgerWriter {
     return signed;
   }
 
+  /**
+   * Refuses to sign a head that does not extend what was signed before: the entry at the trusted
+   * anchor (the witness kept beside the key, or the latest correctly signed checkpoint) must still
+   * be there with its hash, and every entry from it to the head must link. Otherwise someone
+   * rewrote the chain, and signing it would launder the rewrite. Without `range`, checks from the
+   * anchor to the current head; returns the last entry checked.
+   */
+  async function extendsAnchor(
+    db: SqlExecutor,
+    range: { from: { seq: number; hash: string }; to: number } | undefined,
+  ): Promise<{ seq: number; hash: string }> {
+    const refuse = (why: string): never => {
+      throw new FirebreakError(
+        'source_error',
+        `refusing to sign a ledger checkpoint: ${why}; run firebreak audit verify`,
+      );
+    };
+    let from = range?.from;
+    if (from === undefined) {
+      const anchor = await trustedAnchor(db);
+      if (anchor !== undefined) {
+        const at = (await db.query<EntryRow>(`select hash from ${s}.ledger where seq = $1`, [anchor.seq]))[0];
+        if (at?.hash !== anchor.hash) refuse(`entry ${anchor.seq} is not the entry signed before`);
+      }
+      from = anchor ?? { seq: 0, hash: GENESIS_HASH };
+    }
+    const to = range?.to ?? Number.MAX_SAFE_INTEGER;
+    let { seq: last, hash: prev } = from;
+    for (;;) {
+      const rows = await db.query<EntryRow>(
+        `select seq, hash, entry from ${s}.ledger where seq > $1 and seq <= $2 order by seq limit 5000`,
+        [last, to],
+      );
+      for (const row of rows) {
+        const entry = decodeEntry(row.entry, row.hash);
+        const seq = Number(row.seq);
+        if (seq !== last + 1 || entry?.seq !== seq || entry.prev !== prev || sha256(row.entry) !== row.hash)
+          refuse(`entry ${seq} does not extend the chain signed before`);
+        last = seq;
+        prev = row.hash;
+      }
+      if (rows.length < 5000) break;
+    }
+    if (range !== undefined && last !== range.to) refuse(`entries before ${range.to} are missing`);
+    return { seq: last, hash: prev };
+  }
+
+  async function trustedAnchor(tx: SqlExecutor): Promise<{ seq: number; hash: string } | undefined> {
+    const rows = await tx.query<{ seq: string; at: Date; hash: string; key: string; signature: string }>(
+      `select seq, at, hash, key, signature from ${s}.checkpoints order by seq desc limit 10`,
+    );
+    const stored = rows.find((row) => {
+      const body = { at: new Date(row.at).toISOString(), hash: row.hash, key: row.key, seq: Number(row.seq) };
+      return options.trusted.verify(row.key, canonicalJson(body), row.signature);
+    });
+    const witness = readWitness(options.witnessPath);
+    const candidates = [
+      ...(stored === undefined ? [] : [{ seq: Number(stored.seq), hash: stored.hash }]),
+      ...(witness === undefined ? [] : [{ seq: witness.seq, hash: witness.hash }]),
+    ];
+    return candidates.sort((a, b) => b.seq - a.seq)[0];
+  }
+
   async function read(query: { after?: number; limit?: number; kind?: LedgerKind } = {}) {
     const limit = Math.min(Math.max(1, query.limit ?? 100), 10_000);
     const rows = await client.query<EntryRow>(
@@ -198,7 +282,7 @@ export function createLedger(options: LedgerOptions): LedgerWriter {
 
   return {
     run,
-    append: (record) => run({ prepare: async () => ({ record, outcome: (entry) => entry as LedgerEntry }) }),
+    append: (record) => run({ record, prepare: async () => ({ record, outcome: (entry) => entry as LedgerEntry }) }),
     read,
     async tail(count) {
       const rows = await client.query<EntryRow>(`select seq, hash, entry from ${s}.ledger order by seq desc limit $1`, [

@@ -20,7 +20,7 @@ const MIGRATIONS: readonly Migration[] = [
         seq bigint primary key check (seq > 0),
         at timestamptz not null,
         kind text not null,
-        hash text not null unique,
+        hash text not null,
         entry text not null
       );
       create index ledger_kind on ${s}.ledger (kind, seq);

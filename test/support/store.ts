@@ -27,25 +27,23 @@ export interface StoreTarget {
 
 export const DRIVERS = ['pglite', 'postgres'] as const;
 
-let template: Promise<string> | undefined;
+/** Where tests put temporary files: under the run's directory (test/support/global-setup.ts). */
+export function testTmp(): string {
+  return process.env.FIREBREAK_TEST_TMP ?? tmpdir();
+}
 
 /**
- * An empty PGlite cluster made once per test process: initdb takes seconds, a copy milliseconds.
- * The store then migrates the copy as it would a new directory.
+ * The empty PGlite cluster made once per run by the global setup: initdb takes seconds, a copy
+ * milliseconds. The store migrates the copy as it would a new directory.
  */
-export function emptyCluster(): Promise<string> {
-  template ??= (async () => {
-    const directory = mkdtempSync(join(tmpdir(), 'firebreak-template-'));
-    const db = await PGlite.create(join(directory, 'pgdata'));
-    await db.close();
-    process.once('exit', () => rmSync(directory, { recursive: true, force: true }));
-    return join(directory, 'pgdata');
-  })();
-  return template;
+export function emptyCluster(): string {
+  const root = process.env.FIREBREAK_TEST_TMP;
+  if (root === undefined) throw new Error('run the tests with vitest: the global setup makes the PGlite template');
+  return join(root, 'template', 'pgdata');
 }
 
 export function storeTarget(driver: (typeof DRIVERS)[number]): StoreTarget {
-  const directory = mkdtempSync(join(tmpdir(), 'firebreak-store-'));
+  const directory = mkdtempSync(join(testTmp(), 'firebreak-store-'));
   const schema = `fbstore_${randomBytes(5).toString('hex')}`;
   const options: StoreOptions =
     driver === 'pglite'
@@ -60,7 +58,7 @@ export function storeTarget(driver: (typeof DRIVERS)[number]): StoreTarget {
     async open(extra = {}) {
       if (driver === 'pglite' && !opened) {
         mkdirSync(join(directory, 'store'), { recursive: true });
-        cpSync(await emptyCluster(), join(directory, 'store', 'pgdata'), { recursive: true });
+        cpSync(emptyCluster(), join(directory, 'store', 'pgdata'), { recursive: true });
       }
       opened = true;
       return openStore({ ...options, ...extra });
@@ -96,12 +94,11 @@ export function storeTarget(driver: (typeof DRIVERS)[number]): StoreTarget {
 
 /**
  * A data directory whose embedded store starts from the empty cluster, as `firebreak` would find
- * on first use (minus the seconds of initdb). Removed when the test process exits.
+ * on first use (minus the seconds of initdb). Removed with the run's temporary directory.
  */
 export async function prepareDataDirectory(): Promise<string> {
-  const directory = mkdtempSync(join(tmpdir(), 'firebreak-data-'));
+  const directory = mkdtempSync(join(testTmp(), 'firebreak-data-'));
   mkdirSync(join(directory, 'store'), { recursive: true });
-  cpSync(await emptyCluster(), join(directory, 'store', 'pgdata'), { recursive: true });
-  process.once('exit', () => rmSync(directory, { recursive: true, force: true }));
+  cpSync(emptyCluster(), join(directory, 'store', 'pgdata'), { recursive: true });
   return directory;
 }
