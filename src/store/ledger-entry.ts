@@ -81,6 +81,36 @@ export function decodeEntry(text: string, hash: string): LedgerEntry | undefined
 }
 
 /**
+ * The fields that place an entry in the chain, read straight from its canonical text: verify's
+ * hot loop, a million times, without parsing the rest. Sound because in canonical JSON an unescaped
+ * `"name":"` can only be a member name (a quote inside a string is escaped), and the top-level
+ * members come in a known order: `actor`, `at`, `data`, `kind`, `prev`, `seq`, `subject`, `system`,
+ * `v`. So `at` is the first such member, and `kind`, `prev` and `seq` the last ones (only strings
+ * follow them). Undefined when the text does not have that shape; the hash check still applies.
+ */
+export function chainFields(text: string): { at: string; kind: string; prev: string; seq: number } | undefined {
+  if (!text.startsWith('{"actor":"') || !text.endsWith(`"v":${ENTRY_VERSION}}`)) return undefined;
+  const at = stringAfter(text, text.indexOf('"at":"'), 6);
+  const kind = stringAfter(text, text.lastIndexOf('"kind":"'), 8);
+  const prevAt = text.lastIndexOf('"prev":"');
+  const prev = stringAfter(text, prevAt, 8);
+  if (at === undefined || kind === undefined || prev === undefined) return undefined;
+  const seqMatch = /^,"seq":(0|[1-9]\d{0,15})[,}]/.exec(
+    text.slice(prevAt + 8 + prev.length + 1, prevAt + 8 + prev.length + 26),
+  );
+  if (seqMatch === null) return undefined;
+  return { at, kind, prev, seq: Number(seqMatch[1]) };
+}
+
+/** The plain (escape-free) string value starting `offset` characters after `start`. */
+function stringAfter(text: string, start: number, offset: number): string | undefined {
+  if (start < 0) return undefined;
+  const end = text.indexOf('"', start + offset);
+  const value = text.slice(start + offset, end);
+  return end < 0 || value.includes('\\') ? undefined : value;
+}
+
+/**
  * Whether `text` is the canonical form of `value` parsed from it. JSON.parse keeps the text's key
  * order, so the text is canonical when re-serialising gives it back and every object's keys are
  * sorted: the same answer as comparing with canonicalJson, without building a second string tree.

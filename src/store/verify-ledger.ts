@@ -1,6 +1,6 @@
 import { type Checkpoint, MAX_FINDINGS, type TamperFinding, type VerifyReport } from '../app/index.ts';
 import { canonicalJson } from '../core/index.ts';
-import { decodeEntry, GENESIS_HASH, sha256 } from './ledger-entry.ts';
+import { chainFields, GENESIS_HASH, sha256 } from './ledger-entry.ts';
 import type { SqlExecutor } from './sql-client.ts';
 
 export interface VerifyInput {
@@ -101,7 +101,7 @@ export async function verifyLedger(input: VerifyInput): Promise<VerifyReport> {
         });
         linked = false;
       }
-      const entry = decodeEntry(row.entry, row.hash);
+      const entry = chainFields(row.entry);
       if (sha256(row.entry) !== row.hash || entry === undefined)
         report({
           code: 'entry_modified',

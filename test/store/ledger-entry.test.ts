@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalJson } from '../../src/core/index.ts';
-import { decodeEntry, encodeEntry, GENESIS_HASH, sha256 } from '../../src/store/ledger-entry.ts';
+import { chainFields, decodeEntry, encodeEntry, GENESIS_HASH, sha256 } from '../../src/store/ledger-entry.ts';
 
 const record = {
   kind: 'decision' as const,
@@ -38,5 +38,29 @@ describe('ledger entries', () => {
     expect(decodeEntry(text.replace('{"actor"', '{"v":1,"actor"').replace(',"v":1}', '}'), entry.hash)).toBeUndefined();
     expect(decodeEntry('{"v":1}', entry.hash)).toBeUndefined();
     expect(decodeEntry('not json', entry.hash)).toBeUndefined();
+  });
+
+  it('give up their place in the chain without parsing, even when their data imitates it', () => {
+    const tricky = [
+      { prev: 'f'.repeat(64), seq: 99, kind: 'decision', at: 'then', v: 1 },
+      { text: '"prev":"abc","seq":5,' },
+      { nested: [{ '"kind":"x"': '"at":"y"' }] },
+      {},
+    ];
+    for (const [i, data] of tricky.entries())
+      for (const extra of [{}, { system: '"prev":"x"', subject: 'a"b' }]) {
+        const { entry, text } = encodeEntry(
+          { kind: 'approval.voted', actor: 'user:"at":"', data, ...extra },
+          i + 1,
+          'T',
+          'c'.repeat(64),
+        );
+        expect(chainFields(text)).toEqual({ at: 'T', kind: 'approval.voted', prev: 'c'.repeat(64), seq: i + 1 });
+        expect(decodeEntry(text, entry.hash)).toMatchObject({ seq: i + 1, prev: 'c'.repeat(64) });
+      }
+    expect(chainFields('{"v":1}')).toBeUndefined();
+    const { text } = encodeEntry(record, 3, 'T', GENESIS_HASH);
+    expect(chainFields(`${text} `)).toBeUndefined();
+    expect(chainFields(text.replace('"seq":3', '"seq":03'))).toBeUndefined();
   });
 });
