@@ -13,7 +13,8 @@ const LAYERS: Readonly<Record<string, readonly string[]>> = {
   connectors: ['core', 'app'],
   store: ['core', 'app'],
   runtime: ['core', 'app', 'connectors', 'store'],
-  cli: ['core', 'app', 'runtime'],
+  // The CLI starts the other shells: `firebreak serve`, `gateway`, `hook`.
+  cli: ['core', 'app', 'runtime', 'server', 'gateway', 'hook'],
   server: ['core', 'app', 'runtime'],
   gateway: ['core', 'app', 'runtime'],
   hook: ['core', 'app', 'runtime'],

@@ -14,6 +14,7 @@ export { activationOf, decideChange } from './decide.ts';
 export * from './explain-report.ts';
 export * from './exposure-report.ts';
 export * from './extract-sql.ts';
+export * from './identity.ts';
 export { toOcsf } from './ocsf.ts';
 export type { ChangeAnalyzer, ChangeInterpretation, SandboxOutcome, StatementAnalysis, SystemSource } from './ports.ts';
 export { readClassified } from './read-classified.ts';

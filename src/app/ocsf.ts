@@ -11,7 +11,7 @@ const API_ACTIVITY = 6003;
 const APPLICATION_ACTIVITY = 6;
 
 /** OCSF API Activity activity_id: 1 Create, 2 Read, 3 Update, 4 Delete, 99 Other. */
-const ACTIVITY: Readonly<Record<LedgerKind, 1 | 3 | 99>> = {
+const ACTIVITY: Readonly<Record<LedgerKind, 1 | 3 | 4 | 99>> = {
   'ledger.opened': 1,
   decision: 99,
   'approval.requested': 1,
@@ -23,6 +23,8 @@ const ACTIVITY: Readonly<Record<LedgerKind, 1 | 3 | 99>> = {
   'approval.refused': 99,
   'snapshot.changed': 3,
   'incident.opened': 1,
+  'token.created': 1,
+  'token.revoked': 4,
   'revert.started': 99,
   'revert.finished': 99,
 };

@@ -1,5 +1,6 @@
 import type { Decision, JsonValue } from '../core/index.ts';
 import type { Approval, ApprovalAction, ApprovalRequest } from './approvals.ts';
+import type { TokenRecord, TokenRole } from './identity.ts';
 
 /**
  * What Firebreak records, and where: the store port. Adapters (embedded PGlite, a PostgreSQL
@@ -26,6 +27,15 @@ export interface Store {
     limit?: number,
   ): Promise<readonly { readonly fingerprint: string; readonly at: string }[]>;
   openIncident(input: IncidentInput): Promise<IncidentRecord>;
+  /** Creates an API token; the secret is returned once and only its SHA-256 is kept. */
+  createToken(input: { readonly name: string; readonly role: TokenRole; readonly by: string }): Promise<{
+    readonly token: string;
+    readonly record: TokenRecord;
+  }>;
+  /** The live token this secret belongs to, if any. */
+  authenticate(token: string): Promise<TokenRecord | undefined>;
+  listTokens(): Promise<readonly TokenRecord[]>;
+  revokeToken(id: string, by: string): Promise<TokenRecord>;
   listIncidents(limit?: number): Promise<readonly IncidentRecord[]>;
   close(): Promise<void>;
 }
@@ -43,6 +53,8 @@ export const LEDGER_KINDS = [
   'approval.refused',
   'snapshot.changed',
   'incident.opened',
+  'token.created',
+  'token.revoked',
   'revert.started',
   'revert.finished',
 ] as const;

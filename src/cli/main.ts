@@ -6,6 +6,8 @@ import { demoCommand } from './commands/demo.ts';
 import { explainCommand } from './commands/explain.ts';
 import { exposureCommand } from './commands/exposure.ts';
 import { reviewCommand } from './commands/review.ts';
+import { serveCommand } from './commands/serve.ts';
+import { tokenCommand } from './commands/token.ts';
 import { EXIT, EXIT_BY_ERROR } from './exit-codes.ts';
 import type { CliIo } from './io.ts';
 import { version } from './version.ts';
@@ -16,6 +18,8 @@ const COMMANDS: readonly Command[] = [
   checkCommand,
   reviewCommand,
   auditCommand,
+  serveCommand,
+  tokenCommand,
   demoCommand,
 ] as unknown as readonly Command[];
 

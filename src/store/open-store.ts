@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import {
   type Approval,
   type DecisionRecord,
@@ -6,11 +6,14 @@ import {
   type IncidentRecord,
   type LedgerKind,
   type Store,
+  type TokenRecord,
   transitionApproval,
   validateApprovalRequest,
+  validTokenName,
 } from '../app/index.ts';
 import { FirebreakError, type JsonValue } from '../core/index.ts';
 import { createLedger } from './ledger.ts';
+import { sha256 } from './ledger-entry.ts';
 import { loadOrCreateSigningKey, verifyingKeys } from './ledger-key.ts';
 import { openPgClient } from './pg-client.ts';
 import { openPgliteClient } from './pglite-client.ts';
@@ -355,6 +358,87 @@ export async function openStore(options: StoreOptions): Promise<Store> {
       return rows.map((r) => r.record);
     },
 
+    createToken(input) {
+      if (!validTokenName(input.name))
+        return Promise.reject(
+          new FirebreakError(
+            'invalid_input',
+            `token name "${input.name}" must be letters, digits, . _ @ - (at most 64)`,
+          ),
+        );
+      const id = randomUUID();
+      const token = `fbk_${randomBytes(32).toString('base64url')}`;
+      return ledger.run({
+        async prepare() {
+          const record: TokenRecord = { id, name: input.name, role: input.role, createdAt: now() };
+          return {
+            record: {
+              kind: 'token.created',
+              actor: input.by,
+              subject: id,
+              data: { name: input.name, role: input.role },
+            },
+            async commit(tx, entry) {
+              await tx.query(`insert into ${s}.tokens (id, name, role, hash, created_at) values ($1, $2, $3, $4, $5)`, [
+                id,
+                input.name,
+                input.role,
+                sha256(token),
+                entry.at,
+              ]);
+            },
+            outcome: () => ({ token, record }),
+          };
+        },
+      });
+    },
+
+    async authenticate(token) {
+      if (!/^fbk_[A-Za-z0-9_-]{43}$/.test(token)) return undefined;
+      const row = (
+        await client.query<TokenRow>(
+          `select id, name, role, created_at, revoked_at from ${s}.tokens where hash = $1 and revoked_at is null`,
+          [sha256(token)],
+        )
+      )[0];
+      return row === undefined ? undefined : tokenOf(row);
+    },
+
+    async listTokens() {
+      const rows = await client.query<TokenRow>(
+        `select id, name, role, created_at, revoked_at from ${s}.tokens order by created_at`,
+      );
+      return rows.map(tokenOf);
+    },
+
+    revokeToken(id, by) {
+      return ledger.run<TokenRecord>({
+        async prepare(tx) {
+          const row = isUuid(id)
+            ? (
+                await tx.query<TokenRow>(
+                  `select id, name, role, created_at, revoked_at from ${s}.tokens where id = $1 for update`,
+                  [id],
+                )
+              )[0]
+            : undefined;
+          if (row === undefined || row.revoked_at !== null)
+            return {
+              outcome: () => {
+                throw new FirebreakError('not_found', `no live token ${id}`);
+              },
+            };
+          return {
+            record: { kind: 'token.revoked', actor: by, subject: id, data: { name: row.name, role: row.role } },
+            async commit(commitTx, entry) {
+              await commitTx.query(`update ${s}.tokens set revoked_at = $2 where id = $1`, [id, entry.at]);
+            },
+            outcome: (entry) => ({ ...tokenOf(row), revokedAt: entry?.at ?? now() }),
+          };
+        },
+      });
+    },
+
     async close() {
       try {
         await ledger.close();
@@ -362,6 +446,24 @@ export async function openStore(options: StoreOptions): Promise<Store> {
         await client.close();
       }
     },
+  };
+}
+
+interface TokenRow {
+  id: string;
+  name: string;
+  role: TokenRecord['role'];
+  created_at: Date;
+  revoked_at: Date | null;
+}
+
+function tokenOf(row: TokenRow): TokenRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    role: row.role,
+    createdAt: new Date(row.created_at).toISOString(),
+    ...(row.revoked_at === null ? {} : { revokedAt: new Date(row.revoked_at).toISOString() }),
   };
 }
 

@@ -82,6 +82,20 @@ const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'API tokens',
+    sql: (s) => `
+      create table ${s}.tokens (
+        id uuid primary key,
+        name text not null,
+        role text not null check (role in ('admin', 'approver', 'agent', 'viewer')),
+        hash text not null unique,
+        created_at timestamptz not null,
+        revoked_at timestamptz
+      );
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -21,7 +21,7 @@ export async function cli(
   options: { env?: Record<string, string | undefined>; cwd?: string; stdin?: string } = {},
 ): Promise<CliResult> {
   const env = { ...options.env };
-  const records = argv[0] === 'check' || argv[0] === 'review' || argv[0] === 'audit';
+  const records = ['check', 'review', 'audit', 'token', 'serve'].includes(argv[0] ?? '');
   if (records && env.FIREBREAK_DATA === undefined && env.FIREBREAK_STORE_URL === undefined)
     env.FIREBREAK_DATA = await defaultDataDirectory();
   let stdout = '';

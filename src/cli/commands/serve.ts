@@ -1,0 +1,55 @@
+import { FirebreakError } from '../../core/index.ts';
+import { openConfiguredStore } from '../../runtime/index.ts';
+import { startServer } from '../../server/index.ts';
+import { defineCommand } from '../command.ts';
+import { EXIT } from '../exit-codes.ts';
+
+export const serveCommand = defineCommand({
+  name: 'serve',
+  summary: 'Run the Firebreak server: the HTTP API (approvals, decisions, audit) on one port.',
+  description:
+    'Listens on 127.0.0.1 unless --host says otherwise. On a store without tokens it creates a first admin\n' +
+    'token and prints it once. Logs are JSON lines on stderr. Stops on SIGINT or SIGTERM.',
+  positionals: [],
+  options: {
+    host: { type: 'string', value: 'HOST', default: '127.0.0.1', description: 'Address to listen on' },
+    port: { type: 'string', value: 'PORT', default: '8420', description: 'Port (0 picks a free one)' },
+    data: { type: 'string', value: 'DIR', description: 'Data directory of the embedded store' },
+    config: {
+      type: 'string',
+      value: 'PATH',
+      description: 'Configuration file (default: $FIREBREAK_CONFIG or ./firebreak.yaml)',
+    },
+  },
+  examples: ['firebreak serve', 'firebreak serve --host 0.0.0.0 --port 8420'],
+  async run({ options }, io) {
+    const port = Number(options.port ?? '8420');
+    if (!/^\d{1,5}$/.test(options.port ?? '8420') || port > 65_535)
+      throw new FirebreakError('invalid_input', `--port must be a port number, not "${options.port}"`);
+    const store = await openConfiguredStore(
+      {
+        ...(options.data === undefined ? {} : { data: options.data }),
+        ...(options.config === undefined ? {} : { config: options.config }),
+      },
+      { env: io.env, cwd: io.cwd },
+    );
+    try {
+      const log = (event: Record<string, unknown>) =>
+        io.stderr(`${JSON.stringify({ time: new Date().toISOString(), ...event })}\n`);
+      const server = await startServer({ store, host: options.host ?? '127.0.0.1', port, log });
+      io.stdout(`Firebreak is listening on ${server.url} (API description: ${server.url}/api/openapi.json)\n`);
+      if ((await store.listTokens()).every((t) => t.revokedAt !== undefined)) {
+        const first = await store.createToken({ name: 'admin', role: 'admin', by: 'firebreak' });
+        io.stdout(`First admin token (shown only now): ${first.token}\n`);
+      }
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await server.close();
+      return EXIT.ok;
+    } finally {
+      await store.close();
+    }
+  },
+});

@@ -1,0 +1,84 @@
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { may, type Permission, type Store, type TokenRecord } from '../app/index.ts';
+import { isFirebreakError } from '../core/index.ts';
+import { ApiError, type ApiErrorBody, STATUS_BY_CODE } from './api-error.ts';
+import { OPENAPI } from './openapi.ts';
+import { approvalRoutes } from './routes/approvals.ts';
+import { recordRoutes } from './routes/records.ts';
+
+export interface ServerDeps {
+  readonly store: Store;
+  /** Structured log lines (JSON); never given a token or a request body. */
+  readonly log?: (event: Record<string, unknown>) => void;
+}
+
+export type ApiEnv = { Variables: { token: TokenRecord; store: Store } };
+
+/** The largest request body accepted, far above any real one. */
+export const MAX_BODY_BYTES = 256 * 1024;
+
+/**
+ * The HTTP API: JSON in and out, bearer tokens with roles, errors with a stable code. Every
+ * handler is a thin shell over a use case or the store.
+ */
+export function createApp(deps: ServerDeps): Hono<ApiEnv> {
+  const app = new Hono<ApiEnv>();
+
+  app.onError((error, c) => {
+    const code = error instanceof ApiError || isFirebreakError(error) ? error.code : 'internal';
+    const message = code === 'internal' ? 'internal error' : error.message;
+    if (code === 'internal')
+      deps.log?.({ level: 'error', msg: 'internal error', error: error.message, path: c.req.path });
+    const body: ApiErrorBody = { error: { code, message } };
+    return c.json(body, STATUS_BY_CODE[code]);
+  });
+  app.notFound((c) => c.json({ error: { code: 'no_route', message: `no route ${c.req.method} ${c.req.path}` } }, 404));
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/readyz', async (c) => {
+    try {
+      await deps.store.ledger.tail(1);
+      return c.json({ status: 'ready' });
+    } catch {
+      return c.json({ error: { code: 'store_unavailable', message: 'the store is unavailable' } }, 503);
+    }
+  });
+  app.get('/api/openapi.json', (c) => c.json(OPENAPI));
+
+  app.use(
+    '/api/v1/*',
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) =>
+        c.json({ error: { code: 'too_large', message: `the body is larger than ${MAX_BODY_BYTES} bytes` } }, 413),
+    }),
+  );
+  app.use('/api/v1/*', async (c, next) => {
+    const header = c.req.header('authorization') ?? '';
+    const match = /^Bearer (\S+)$/i.exec(header);
+    if (match === null) throw new ApiError('unauthenticated', 'send a token: Authorization: Bearer fbk_…');
+    const token = await deps.store.authenticate(match[1] as string);
+    if (token === undefined) throw new ApiError('unauthenticated', 'the token is unknown or revoked');
+    c.set('token', token);
+    c.set('store', deps.store);
+    await next();
+  });
+
+  app.get('/api/v1/whoami', (c) => {
+    const token = c.get('token');
+    return c.json({ name: token.name, role: token.role });
+  });
+  app.route('/api/v1/approvals', approvalRoutes());
+  app.route('/api/v1', recordRoutes());
+  return app;
+}
+
+/** Refuses the request unless the token's role grants the permission. */
+export function requirePermission(token: TokenRecord, permission: Permission): void {
+  if (!may(token.role, permission))
+    throw new ApiError(
+      'forbidden',
+      `a ${token.role} token may not ${permission === 'administer' ? 'administer Firebreak' : permission}`,
+    );
+}
