@@ -1,5 +1,6 @@
 import { err, ok, type Result } from '../core/index.ts';
 import { parseActor } from './actor.ts';
+import type { BlastRadius } from './hold-change.ts';
 
 /**
  * Approval requests: a held change waits for people to approve it. The rules live here, pure, so
@@ -32,6 +33,8 @@ export interface ApprovalRequest {
   readonly decisionId?: string;
   /** A short account of the blast radius for the approver. */
   readonly summary: string;
+  /** Who would gain access, by route: what the approver's page draws. */
+  readonly blastRadius?: BlastRadius;
 }
 
 export interface ApprovalVote {

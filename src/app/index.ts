@@ -14,8 +14,16 @@ export { activationOf, decideChange } from './decide.ts';
 export * from './explain-report.ts';
 export * from './exposure-report.ts';
 export * from './extract-sql.ts';
+export * from './hold-change.ts';
 export * from './identity.ts';
 export { toOcsf } from './ocsf.ts';
-export type { ChangeAnalyzer, ChangeInterpretation, SandboxOutcome, StatementAnalysis, SystemSource } from './ports.ts';
+export type {
+  ChangeAnalyzer,
+  ChangeInterpretation,
+  SandboxOutcome,
+  StatementAnalysis,
+  SystemRegistry,
+  SystemSource,
+} from './ports.ts';
 export { readClassified } from './read-classified.ts';
 export * from './store-port.ts';

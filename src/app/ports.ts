@@ -1,4 +1,4 @@
-import type { Edit, PrincipalId, Snapshot } from '../core/index.ts';
+import type { ClassificationRules, Edit, PrincipalId, Snapshot } from '../core/index.ts';
 
 /**
  * A system Firebreak can read: the I/O half of a connector, opened by the runtime. Use cases
@@ -60,4 +60,16 @@ export interface ChangeAnalyzer {
   interpret(snapshot: Snapshot, change: string, actingAs: PrincipalId): Promise<ChangeInterpretation>;
   /** Replays the change in an isolated copy of the system's access state, never on the system. */
   verify(snapshot: Snapshot, change: string, actingAs: PrincipalId): Promise<SandboxOutcome>;
+}
+
+/**
+ * The systems a long-running process (the server) serves: opened once by name and kept, with
+ * their classification rules compiled.
+ */
+export interface SystemRegistry {
+  /** Every system that can be named: the configuration's, and `demo` unless it defines one. */
+  names(): readonly string[];
+  /** The open system; throws `not_found` for an unknown name. */
+  open(name: string): Promise<{ readonly source: SystemSource; readonly rules: ClassificationRules }>;
+  close(): Promise<void>;
 }

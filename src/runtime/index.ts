@@ -11,3 +11,4 @@ export {
 } from './open-system.ts';
 export { defaultPolicy, loadPolicy, parsePolicy } from './policy-file.ts';
 export { postgresSource } from './postgres-source.ts';
+export { openSystemRegistry } from './system-registry.ts';

@@ -1,14 +1,21 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { may, type Permission, type Store, type TokenRecord } from '../app/index.ts';
-import { isFirebreakError } from '../core/index.ts';
+import { may, type Permission, type Store, type SystemRegistry, type TokenRecord } from '../app/index.ts';
+import { isFirebreakError, type Policy } from '../core/index.ts';
 import { ApiError, type ApiErrorBody, STATUS_BY_CODE } from './api-error.ts';
 import { OPENAPI } from './openapi.ts';
 import { approvalRoutes } from './routes/approvals.ts';
 import { recordRoutes } from './routes/records.ts';
+import { systemRoutes } from './routes/systems.ts';
 
 export interface ServerDeps {
   readonly store: Store;
+  /** The systems checks, exposure and explain work on; without them those routes are absent. */
+  readonly systems?: SystemRegistry;
+  readonly policy?: Policy;
+  readonly clock?: () => Date;
+  /** How long an approval request opened by a check stays open (default one day). */
+  readonly approvalTtlMs?: number;
   /** Structured log lines (JSON); never given a token or a request body. */
   readonly log?: (event: Record<string, unknown>) => void;
 }
@@ -71,6 +78,16 @@ export function createApp(deps: ServerDeps): Hono<ApiEnv> {
   });
   app.route('/api/v1/approvals', approvalRoutes());
   app.route('/api/v1', recordRoutes());
+  if (deps.systems !== undefined && deps.policy !== undefined)
+    app.route(
+      '/api/v1',
+      systemRoutes({
+        systems: deps.systems,
+        policy: deps.policy,
+        approvalTtlMs: deps.approvalTtlMs ?? 24 * 60 * 60 * 1000,
+        clock: deps.clock ?? (() => new Date()),
+      }),
+    );
   return app;
 }
 

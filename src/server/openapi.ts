@@ -22,7 +22,7 @@ export const OPENAPI = {
     title: 'Firebreak API',
     version: '1',
     description:
-      'Approvals, decisions and the audit ledger. Authenticate with a bearer token made by `firebreak token create`; errors are `{ "error": { "code", "message" } }`.',
+      'Checks, exposure and explain; approvals, decisions and the audit ledger. Authenticate with a bearer token made by `firebreak token create`; errors are `{ "error": { "code", "message" } }`.',
   },
   security: [{ bearer: [] }],
   paths: {
@@ -94,6 +94,56 @@ export const OPENAPI = {
           },
         },
         responses: { '200': json('The denied request'), '409': json('Already decided or expired', error), ...errors },
+      },
+    },
+    '/api/v1/checks': {
+      post: {
+        summary:
+          'Check a change as `firebreak check` does, as the token’s identity; a review opens an approval request',
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['system', 'sql'],
+                properties: {
+                  system: { type: 'string' },
+                  sql: { type: 'string', maxLength: 1_000_000 },
+                  as: { type: 'string', description: 'the role the change runs as' },
+                  verify: { type: 'boolean', description: 'also replay it in the sandbox' },
+                },
+              },
+            },
+          },
+        },
+        responses: {
+          '200': json('The check report (docs/cli.md), with `approval: { id, state }` when the change is held'),
+          '404': json('No such system', error),
+          ...errors,
+        },
+      },
+    },
+    '/api/v1/systems': {
+      get: { summary: 'The systems the server knows', responses: { '200': json('Names'), ...errors } },
+    },
+    '/api/v1/systems/{name}/exposure': {
+      get: {
+        summary: 'Who can read each labelled resource (as `firebreak exposure --format json`)',
+        parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }],
+        responses: { '200': json('The exposure report'), '404': json('No such system', error), ...errors },
+      },
+    },
+    '/api/v1/systems/{name}/explain': {
+      get: {
+        summary: 'Every path by which a principal reads a resource, or the missing link',
+        parameters: [
+          { name: 'name', in: 'path', required: true, schema: { type: 'string' } },
+          { name: 'principal', in: 'query', required: true, schema: { type: 'string' } },
+          { name: 'resource', in: 'query', required: true, schema: { type: 'string' } },
+        ],
+        responses: { '200': json('The explanation'), ...errors },
       },
     },
     '/api/v1/decisions': {

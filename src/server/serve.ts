@@ -1,6 +1,5 @@
 import { serve } from '@hono/node-server';
-import type { Store } from '../app/index.ts';
-import { createApp } from './app.ts';
+import { createApp, type ServerDeps } from './app.ts';
 
 export interface RunningServer {
   readonly url: string;
@@ -8,13 +7,10 @@ export interface RunningServer {
 }
 
 /** Listens on `host:port` (port 0 picks a free one) until closed. */
-export function startServer(options: {
-  readonly store: Store;
-  readonly host: string;
-  readonly port: number;
-  readonly log?: (event: Record<string, unknown>) => void;
-}): Promise<RunningServer> {
-  const app = createApp({ store: options.store, ...(options.log === undefined ? {} : { log: options.log }) });
+export function startServer(
+  options: ServerDeps & { readonly host: string; readonly port: number },
+): Promise<RunningServer> {
+  const app = createApp(options);
   return new Promise((resolve, reject) => {
     const server = serve({ fetch: app.fetch, hostname: options.host, port: options.port }, (info) => {
       const host = info.family === 'IPv6' ? `[${info.address}]` : info.address;

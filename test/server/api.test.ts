@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApprovalRequest, Store } from '../../src/app/index.ts';
+import { defaultPolicy, openSystemRegistry } from '../../src/runtime/index.ts';
 import { createApp, OPENAPI, startServer } from '../../src/server/index.ts';
 import { type StoreTarget, storeTarget } from '../support/store.ts';
 
@@ -11,7 +12,8 @@ const tokens: Record<string, string> = {};
 beforeAll(async () => {
   target = storeTarget('postgres');
   store = await target.open();
-  app = createApp({ store });
+  const systems = await openSystemRegistry({}, { env: {}, cwd: target.directory });
+  app = createApp({ store, systems, policy: await defaultPolicy() });
   for (const [name, role] of [
     ['root', 'admin'],
     ['alice', 'approver'],

@@ -1,5 +1,5 @@
 import { FirebreakError } from '../../core/index.ts';
-import { openConfiguredStore } from '../../runtime/index.ts';
+import { openConfiguredStore, openSystemRegistry, resolvePolicy } from '../../runtime/index.ts';
 import { startServer } from '../../server/index.ts';
 import { defineCommand } from '../command.ts';
 import { EXIT } from '../exit-codes.ts';
@@ -36,7 +36,10 @@ export const serveCommand = defineCommand({
     try {
       const log = (event: Record<string, unknown>) =>
         io.stderr(`${JSON.stringify({ time: new Date().toISOString(), ...event })}\n`);
-      const server = await startServer({ store, host: options.host ?? '127.0.0.1', port, log });
+      const context = { env: io.env, cwd: io.cwd };
+      const policy = await resolvePolicy(undefined, options.config, context);
+      const systems = await openSystemRegistry(options.config === undefined ? {} : { config: options.config }, context);
+      const server = await startServer({ store, systems, policy, host: options.host ?? '127.0.0.1', port, log });
       io.stdout(`Firebreak is listening on ${server.url} (API description: ${server.url}/api/openapi.json)\n`);
       if ((await store.listTokens()).every((t) => t.revokedAt !== undefined)) {
         const first = await store.createToken({ name: 'admin', role: 'admin', by: 'firebreak' });
@@ -47,6 +50,7 @@ export const serveCommand = defineCommand({
         process.once('SIGTERM', resolve);
       });
       await server.close();
+      await systems.close();
       return EXIT.ok;
     } finally {
       await store.close();
