@@ -1,5 +1,6 @@
 export { type Config, loadConfig, parseConfig } from './config.ts';
 export { openDemoSystem } from './demo/open-demo.ts';
+export { seedDemoHistory } from './demo/seed-history.ts';
 export { locateStore, openConfiguredStore, type StoreLocation, type StoreSelector } from './open-store.ts';
 export {
   DEMO_SYSTEM,

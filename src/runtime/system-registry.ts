@@ -1,5 +1,6 @@
 import { compileClassification, type SystemRegistry, type SystemSource } from '../app/index.ts';
 import { type ClassificationRules, FirebreakError } from '../core/index.ts';
+import { openDemoSystem } from './demo/open-demo.ts';
 import { DEMO_SYSTEM, loadConfigFor, openSystem, type RuntimeContext } from './open-system.ts';
 
 /**
@@ -7,10 +8,10 @@ import { DEMO_SYSTEM, loadConfigFor, openSystem, type RuntimeContext } from './o
  * server answers many questions about the same few systems.
  */
 export async function openSystemRegistry(
-  selector: { readonly config?: string },
+  selector: { readonly config?: string; readonly demoOnly?: boolean },
   context: RuntimeContext,
 ): Promise<SystemRegistry> {
-  const loaded = await loadConfigFor(selector, context, true);
+  const loaded = selector.demoOnly === true ? undefined : await loadConfigFor(selector, context, true);
   const configured = Object.keys(loaded?.config.systems ?? {});
   const names = configured.includes(DEMO_SYSTEM) ? configured : [...configured, DEMO_SYSTEM];
   const open = new Map<string, Promise<{ source: SystemSource; rules: ClassificationRules }>>();
@@ -22,10 +23,13 @@ export async function openSystemRegistry(
       let opening = open.get(name);
       if (opening === undefined) {
         opening = (async () => {
-          const opened = await openSystem(
-            { system: name, ...(selector.config === undefined ? {} : { config: selector.config }) },
-            context,
-          );
+          const opened =
+            selector.demoOnly === true
+              ? { source: await openDemoSystem(), classification: { labels: [] } }
+              : await openSystem(
+                  { system: name, ...(selector.config === undefined ? {} : { config: selector.config }) },
+                  context,
+                );
           const rules = compileClassification(opened.classification);
           if (!rules.ok) {
             await opened.source.close();

@@ -3,6 +3,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { may, type Permission, type Store, type SystemRegistry, type TokenRecord } from '../app/index.ts';
 import { isFirebreakError, type Policy } from '../core/index.ts';
 import { ApiError, type ApiErrorBody, STATUS_BY_CODE } from './api-error.ts';
+import { createMetrics, type ServerMetrics } from './metrics.ts';
 import { OPENAPI } from './openapi.ts';
 import { approvalRoutes } from './routes/approvals.ts';
 import { recordRoutes } from './routes/records.ts';
@@ -20,7 +21,7 @@ export interface ServerDeps {
   readonly log?: (event: Record<string, unknown>) => void;
 }
 
-export type ApiEnv = { Variables: { token: TokenRecord; store: Store } };
+export type ApiEnv = { Variables: { token: TokenRecord; store: Store; metrics: ServerMetrics } };
 
 /** The largest request body accepted, far above any real one. */
 export const MAX_BODY_BYTES = 256 * 1024;
@@ -31,6 +32,24 @@ export const MAX_BODY_BYTES = 256 * 1024;
  */
 export function createApp(deps: ServerDeps): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
+  const metrics = createMetrics();
+
+  // One structured line per request: never the token, never a body.
+  app.use('*', async (c, next) => {
+    const started = performance.now();
+    c.set('metrics', metrics);
+    await next();
+    metrics.countRequest(c.res.status);
+    deps.log?.({
+      level: 'info',
+      msg: 'request',
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      ms: Math.round((performance.now() - started) * 10) / 10,
+      ...(c.get('token') === undefined ? {} : { token: c.get('token').name }),
+    });
+  });
 
   app.onError((error, c) => {
     const code = error instanceof ApiError || isFirebreakError(error) ? error.code : 'internal';
@@ -52,6 +71,10 @@ export function createApp(deps: ServerDeps): Hono<ApiEnv> {
     }
   });
   app.get('/api/openapi.json', (c) => c.json(OPENAPI));
+  app.get('/metrics', async (c) => {
+    const pending = (await deps.store.listApprovals({ state: 'pending', limit: 1_000 })).length;
+    return c.text(metrics.render(pending), 200, { 'content-type': 'text/plain; version=0.0.4' });
+  });
 
   app.use(
     '/api/v1/*',

@@ -34,6 +34,15 @@ export const OPENAPI = {
         responses: { '200': json('Ready'), '503': errors['503'] },
       },
     },
+    '/metrics': {
+      get: {
+        summary: 'Prometheus metrics: decisions by outcome, check latency, pending approvals, requests',
+        security: [],
+        responses: {
+          '200': { description: 'Text exposition format', content: { 'text/plain': { schema: { type: 'string' } } } },
+        },
+      },
+    },
     '/api/v1/whoami': {
       get: { summary: "The token's name and role", responses: { '200': json('Identity'), '401': errors['401'] } },
     },

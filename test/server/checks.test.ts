@@ -15,6 +15,7 @@ let store: Store;
 let app: ReturnType<typeof createApp>;
 let close: () => Promise<void>;
 const tokens: Record<string, string> = {};
+const logs: Record<string, unknown>[] = [];
 
 beforeAll(async () => {
   database = await createTestDatabase(`${prefix}db`);
@@ -30,7 +31,13 @@ beforeAll(async () => {
   writeFileSync(config, `systems:\n  app:\n    kind: postgres\n    url: env:APP_URL\n`);
   const systems = await openSystemRegistry({ config }, { env: { APP_URL: database.url }, cwd: target.directory });
   close = () => systems.close();
-  app = createApp({ store, systems, policy: await defaultPolicy(), clock: () => new Date('2030-01-01T00:00:00Z') });
+  app = createApp({
+    store,
+    systems,
+    policy: await defaultPolicy(),
+    clock: () => new Date('2030-01-01T00:00:00Z'),
+    log: (event) => logs.push(event),
+  });
   for (const [name, role] of [
     ['helper', 'agent'],
     ['dana', 'approver'],
@@ -128,5 +135,17 @@ describe('checks over HTTP', () => {
       sql: 'grant select on nothing.here to nobody',
     });
     expect(invalid).toMatchObject({ status: 400, body: { error: { code: 'invalid_input' } } });
+  });
+
+  it('counts decisions, check latency and pending approvals for Prometheus, and logs requests without secrets', async () => {
+    const text = await (await app.request('/metrics')).text();
+    expect(text).toContain('firebreak_decisions_total{decision="deny"} 1');
+    expect(text).toContain('firebreak_decisions_total{decision="review"} 1');
+    expect(text).toMatch(/^firebreak_check_duration_seconds_count 2$/m);
+    expect(text).toMatch(/^firebreak_approvals_pending 1$/m);
+    expect(text).toMatch(/^firebreak_http_requests_total\{status="4xx"\} [1-9]/m);
+    const checks = logs.filter((l) => l.path === '/api/v1/checks');
+    expect(checks[0]).toMatchObject({ level: 'info', msg: 'request', method: 'POST', status: 200, token: 'helper' });
+    expect(JSON.stringify(logs)).not.toContain(tokens.helper as string);
   });
 });

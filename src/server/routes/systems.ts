@@ -65,6 +65,7 @@ export function systemRoutes(deps: SystemRouteDeps): Hono<ApiEnv> {
     const actor = parseActor(actorOfToken(token));
     if (!actor.ok) throw new ApiError('internal', actor.error);
     const { source, rules } = await deps.systems.open(body.system);
+    const started = performance.now();
     const held = await checkAndHold({
       source,
       rules,
@@ -76,6 +77,7 @@ export function systemRoutes(deps: SystemRouteDeps): Hono<ApiEnv> {
       ...(body.as === undefined ? {} : { actingAs: body.as }),
       ...(body.verify === true ? { verify: true } : {}),
     });
+    c.get('metrics').observeCheck(held.report.decision, (performance.now() - started) / 1000);
     return c.json({
       ...held.report,
       ...(held.approval === undefined ? {} : { approval: { id: held.approval.id, state: held.approval.state } }),
