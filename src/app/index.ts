@@ -26,4 +26,5 @@ export type {
   SystemSource,
 } from './ports.ts';
 export { readClassified } from './read-classified.ts';
+export { recordApprovalRefusal } from './refuse-approval.ts';
 export * from './store-port.ts';

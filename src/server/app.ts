@@ -8,6 +8,7 @@ import { OPENAPI } from './openapi.ts';
 import { approvalRoutes } from './routes/approvals.ts';
 import { recordRoutes } from './routes/records.ts';
 import { systemRoutes } from './routes/systems.ts';
+import { webRoutes } from './web/routes.ts';
 
 export interface ServerDeps {
   readonly store: Store;
@@ -100,6 +101,10 @@ export function createApp(deps: ServerDeps): Hono<ApiEnv> {
     return c.json({ name: token.name, role: token.role });
   });
   app.route('/api/v1/approvals', approvalRoutes());
+  app.route(
+    '/',
+    webRoutes({ store: deps.store, systems: deps.systems, clock: deps.clock ?? (() => new Date()), log: deps.log }),
+  );
   app.route('/api/v1', recordRoutes());
   if (deps.systems !== undefined && deps.policy !== undefined)
     app.route(

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { APPROVAL_STATES, type ApprovalAction, actorOfToken, may } from '../../app/index.ts';
+import { APPROVAL_STATES, type ApprovalAction, actorOfToken, may, recordApprovalRefusal } from '../../app/index.ts';
 import { ApiError } from '../api-error.ts';
 import type { ApiEnv } from '../app.ts';
 import { requirePermission } from '../app.ts';
@@ -40,12 +40,7 @@ export function approvalRoutes(): Hono<ApiEnv> {
       const by = actorOfToken(token);
       // Refusals before the store decides are recorded too: who tried what is part of the record.
       const refuse = async (error: ApiError): Promise<never> => {
-        await store.ledger.append({
-          kind: 'approval.refused',
-          actor: by,
-          subject: id,
-          data: { action: verdict, code: error.code, message: error.message },
-        });
+        await recordApprovalRefusal(store, { id, by, action: verdict, code: error.code, message: error.message });
         throw error;
       };
       if (!may(token.role, 'approve'))

@@ -11,9 +11,9 @@ export function count(n: number): string {
   return n.toLocaleString('en-US');
 }
 
-/** "1 principal", "3 principals". */
-export function plural(n: number, noun: string): string {
-  return `${count(n)} ${noun}${n === 1 ? '' : 's'}`;
+/** "1 principal", "3 principals"; "2 entries" with the plural given. */
+export function plural(n: number, noun: string, nouns = `${noun}s`): string {
+  return `${count(n)} ${n === 1 ? noun : nouns}`;
 }
 
 /** A state or outcome as a word in a coloured badge; the word carries the meaning. */
@@ -28,4 +28,13 @@ export function labels(names: readonly string[]): Html {
 /** A path to a page, with each dynamic segment encoded. */
 export function pathTo(...segments: readonly string[]): string {
   return `/${segments.map(encodeURIComponent).join('/')}`;
+}
+
+/** "an admin token", "a viewer token": a role as the pages name it. */
+export function roleToken(role: string): string {
+  return `${/^[aeiou]/i.test(role) ? 'an' : 'a'} ${role} token`;
+}
+
+export function capitalised(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }

@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import { html } from 'hono/html';
-import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { HtmlEscapedString } from 'hono/utils/html';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { CSRF_FIELD } from './csrf.ts';
 import type { Session } from './session.ts';
 import { STYLESHEET_PATH } from './styles.ts';

@@ -32,6 +32,9 @@ table { border-collapse: collapse; width: 100%; margin: .5rem 0 1rem; font-size:
 caption { text-align: left; font-weight: 600; padding-bottom: .25rem; }
 th, td { text-align: left; padding: .4rem .6rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { background: var(--bg-soft); font-weight: 600; }
+tbody th { background: none; }
+td.data { overflow-wrap: anywhere; min-width: 16rem; }
+td time { white-space: nowrap; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 pre { background: var(--bg-soft); border: 1px solid var(--line); padding: .75rem; overflow-x: auto;
   white-space: pre-wrap; word-break: break-word; margin: 0; }

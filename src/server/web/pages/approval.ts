@@ -1,6 +1,6 @@
 import { html } from 'hono/html';
 import { type Approval, actorOfToken } from '../../../app/index.ts';
-import { badge, count, pathTo, when } from '../format.ts';
+import { badge, capitalised, count, pathTo, roleToken, when } from '../format.ts';
 import { csrfField, type Html } from '../layout.ts';
 import type { Session } from '../session.ts';
 import { blastRadiusSection } from './blast-radius.ts';
@@ -56,7 +56,7 @@ function verdictForm(view: ApprovalView): Html {
   if (approval.state !== 'pending')
     return html`<h2>Decide</h2><p>This request is ${approval.state}; it can no longer be approved or denied.</p>`;
   if (!view.mayApprove)
-    return html`<h2>Decide</h2><p>A ${session.token.role} token may read this request but not approve or deny it.</p>`;
+    return html`<h2>Decide</h2><p>${capitalised(roleToken(session.token.role))} may read this request but not approve or deny it.</p>`;
   const me = actorOfToken(session.token);
   const note =
     me === approval.requester

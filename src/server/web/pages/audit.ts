@@ -27,10 +27,10 @@ function verification(report: VerifyReport): Html {
       : html`latest signed checkpoint at entry ${count(report.latestCheckpoint.seq)} (${when(report.latestCheckpoint.at)})`;
   if (report.ok)
     return html`<section aria-labelledby="verify-heading"><h2 id="verify-heading">Verification</h2>
-<p id="verify-status">${badge('intact')} Ledger intact: ${plural(report.entries, 'entry')}${report.head === undefined ? '' : html`, head entry ${count(report.head.seq)} (<code>${report.head.hash.slice(0, 16)}…</code>)`},
+<p id="verify-status">${badge('intact')} Ledger intact: ${plural(report.entries, 'entry', 'entries')}${report.head === undefined ? '' : html`, head entry ${count(report.head.seq)} (<code>${report.head.hash.slice(0, 16)}…</code>)`},
 ${plural(report.checkpoints, 'checkpoint')}; ${checkpoint}; ${count(report.unsigned)} not yet signed.</p></section>`;
   return html`<section aria-labelledby="verify-heading"><h2 id="verify-heading">Verification</h2>
-<p id="verify-status" class="notice error" role="alert">${badge('tampered')} The ledger does not verify: ${plural(report.findings.length, 'problem')}${report.truncatedFindings ? ' (and more)' : ''} in ${plural(report.entries, 'entry')}.</p>
+<p id="verify-status" class="notice error" role="alert">${badge('tampered')} The ledger does not verify: ${plural(report.findings.length, 'problem')}${report.truncatedFindings ? ' (and more)' : ''} in ${plural(report.entries, 'entry', 'entries')}.</p>
 <table><thead><tr><th scope="col">Problem</th><th scope="col" class="num">Entry</th><th scope="col">What</th></tr></thead>
 <tbody>${report.findings.map((f) => html`<tr><td><code>${f.code}</code></td><td class="num">${count(f.seq)}</td><td>${f.message}</td></tr>`)}</tbody></table>
 </section>`;
@@ -49,7 +49,7 @@ function table(entries: readonly LedgerEntry[]): Html {
 <td><code>${e.actor}</code></td>
 <td>${e.system === undefined ? '' : html`<code>${e.system}</code>`}</td>
 <td>${subject(e)}</td>
-<td>${data(e)}</td>
+<td class="data">${data(e)}</td>
 </tr>`,
   )}</tbody></table>`;
 }

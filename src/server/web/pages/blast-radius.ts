@@ -31,13 +31,13 @@ function resourceGain(gain: ResourceGain, index: number): Html {
   const widest = Math.max(1, ...gain.paths.map((p) => p.count));
   return html`<section class="resource" aria-labelledby="${heading}">
 <h3 id="${heading}"><code>${gain.resource}</code> <span class="muted">(${gain.kind})</span></h3>
-<p>Labels: ${labels(gain.labels)} · <strong>${plural(gain.count, 'principal')}</strong> gain read access</p>
+<p>Labels: ${labels(gain.labels)} · <strong>${plural(gain.count, 'principal')}</strong> ${gain.count === 1 ? 'gains' : 'gain'} read access</p>
 <table>
 <caption class="muted">Routes to <code>${gain.resource}</code></caption>
 <thead><tr><th scope="col">Path</th><th scope="col" class="num">Principals</th><th scope="col"><span class="sr-only">Share</span></th><th scope="col">Who</th></tr></thead>
 <tbody>${gain.paths.map((p) => pathRow(p, widest))}</tbody>
 </table>
-${gain.untraced > 0 ? html`<p class="muted">${plural(gain.untraced, 'principal')} gain access by routes not traced here.</p>` : ''}
+${gain.untraced > 0 ? html`<p class="muted">${plural(gain.untraced, 'principal')} ${gain.untraced === 1 ? 'gains' : 'gain'} access by routes not traced here.</p>` : ''}
 </section>`;
 }
 

@@ -6,7 +6,11 @@ import type { Html } from '../layout.ts';
 export type DayCounts = { readonly day: string } & Readonly<Record<Decision, number>>;
 
 /** Counts decisions by outcome for each of the `days` UTC days ending with `today`. */
-export function countByDay(decisions: readonly { at: string; decision: Decision }[], today: Date, days: number): DayCounts[] {
+export function countByDay(
+  decisions: readonly { at: string; decision: Decision }[],
+  today: Date,
+  days: number,
+): DayCounts[] {
   const result = new Map<string, Record<Decision, number>>();
   for (let i = days - 1; i >= 0; i--) {
     const day = new Date(today.getTime() - i * 86_400_000).toISOString().slice(0, 10);
