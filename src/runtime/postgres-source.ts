@@ -21,7 +21,7 @@ export function postgresSource(
     name,
     kind: 'postgres',
     location,
-    readSnapshot: () => readPostgresSnapshot(db, name),
+    readSnapshot: oneReadAtATime(() => readPostgresSnapshot(db, name)),
     analyzer: postgresAnalyzer,
     close,
   };
@@ -31,4 +31,34 @@ export function postgresSource(
 export async function openPostgres(name: string, url: string): Promise<SystemSource> {
   const connection = await connectPostgres(url);
   return postgresSource(name, connection.target, connection.db, () => connection.close());
+}
+
+/**
+ * A snapshot read is one transaction on one connection: two at once on the same connection would
+ * interleave their BEGIN and ROLLBACK and read an inconsistent catalog. Reads therefore run one at
+ * a time, and callers that arrive while one runs share the next read, which starts after they
+ * asked, so nobody gets a snapshot older than their question.
+ */
+export function oneReadAtATime<T>(read: () => Promise<T>): () => Promise<T> {
+  let running: Promise<T> | undefined;
+  let next: Promise<T> | undefined;
+  const start = (): Promise<T> => {
+    running = read().finally(() => {
+      running = undefined;
+    });
+    return running;
+  };
+  return () => {
+    if (running === undefined) return start();
+    next ??= running
+      .then(
+        () => undefined,
+        () => undefined,
+      )
+      .then(() => {
+        next = undefined;
+        return start();
+      });
+    return next;
+  };
 }
