@@ -15,6 +15,7 @@ const BENCHMARKS: Readonly<Record<string, () => Promise<Benchmark>>> = {
   exposure: () => import('./exposure.ts'),
   check: () => import('./check.ts'),
   audit: () => import('./audit.ts'),
+  server: () => import('./server.ts'),
 };
 
 async function usage(): Promise<string> {
