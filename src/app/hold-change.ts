@@ -73,5 +73,7 @@ export async function checkAndHold(
 function summaryOf(report: CheckReport): string {
   const { principalsGaining, resourcesGaining, labelsGained } = report.summary;
   if (principalsGaining === 0) return 'no one gains read access to labelled data';
-  return `${principalsGaining} principals gain read access to ${resourcesGaining} labelled resources (${labelsGained.join(', ')})`;
+  const principals = principalsGaining === 1 ? '1 principal gains' : `${principalsGaining} principals gain`;
+  const resources = resourcesGaining === 1 ? '1 labelled resource' : `${resourcesGaining} labelled resources`;
+  return `${principals} read access to ${resources} (${labelsGained.join(', ')})`;
 }

@@ -36,6 +36,7 @@ describe('the demo server history', () => {
       requester: 'user:maya',
       statements: ['GRANT SELECT ON payments.cards TO finance'],
       expiresAt: '2030-01-08T00:00:00.000Z',
+      summary: '18 principals gain read access to 1 labelled resource (financial, pii)',
       blastRadius: { resources: [{ resource: 'payments.cards', labels: ['financial', 'pii'] }] },
     });
     expect(await seedDemoHistory({ store, systems, policy, clock })).toBe(0);
