@@ -1,4 +1,5 @@
 import type { CopyStmt, CreateSchemaStmt, DiscardStmt, ExplainStmt, Node, SelectStmt } from 'libpg-query';
+import type { ChangeInterpretation, StatementAnalysis } from '../../../app/index.ts';
 import type { Edit, PrincipalId, Snapshot } from '../../../core/index.ts';
 import {
   interpretAlterOwner,
@@ -23,29 +24,10 @@ import { interpretDiscard, interpretSet, interpretTransaction } from './session.
 import { InterpretError, initialState, type SessionState, withEdits } from './state.ts';
 import { redactPasswords } from './text.ts';
 
-/** One statement of a change, and what it does. */
-export interface StatementEffect {
-  readonly index: number;
-  readonly sql: string;
-  readonly line: number;
-  readonly column: number;
-  readonly effect: Outcome['effect'];
-  readonly edits: readonly Edit[];
-  readonly notes: readonly string[];
-  readonly reason?: string;
-}
+/** One statement of a change, and what it does: the app's port type, which this implements. */
+export type StatementEffect = StatementAnalysis;
 
-export type Interpretation =
-  | { readonly ok: true; readonly statements: readonly StatementEffect[]; readonly after: Snapshot }
-  | {
-      readonly ok: false;
-      readonly error: {
-        readonly message: string;
-        readonly line: number;
-        readonly column: number;
-        readonly statement?: number;
-      };
-    };
+export type Interpretation = ChangeInterpretation;
 
 /** The largest script accepted, in characters; larger input is refused, never half-read. */
 export const MAX_SCRIPT_LENGTH = 1_000_000;
