@@ -22,6 +22,7 @@ import {
   type VerifyCase,
 } from './audit-report.ts';
 import { createRecords, type LoadOptions, type LoadResult, percentile, runLoad } from './audit-workload.ts';
+import { usageExit } from './options.ts';
 import { createProgress, log } from './progress.ts';
 
 export { usage };
@@ -39,14 +40,8 @@ const SCHEMA_PREFIX = 'fbbench_audit_';
 
 export async function run(args: readonly string[]): Promise<number> {
   const options = parseAuditOptions(args);
-  if (typeof options === 'string') {
-    process.stderr.write(`${options}\n\n${usage}\n`);
-    return 2;
-  }
-  if (options.help) {
-    process.stdout.write(`${usage}\n`);
-    return 0;
-  }
+  const exit = usageExit(options, usage);
+  if (exit !== undefined || typeof options === 'string') return exit ?? 2;
   const location = redact(options.url);
   const admin = new pg.Client({ connectionString: options.url, application_name: 'firebreak-bench-audit' });
   try {

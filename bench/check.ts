@@ -22,6 +22,7 @@ import {
 import { defaultPolicy } from '../src/runtime/index.ts';
 import { type BenchTarget, ensureCatalog } from './bench-database.ts';
 import { collectGarbage, median, timed } from './measure.ts';
+import { usageExit } from './options.ts';
 import { log } from './progress.ts';
 import { DEFAULT_SHAPE, LABEL_RULE, quoteIdent } from './synthetic-catalog.ts';
 
@@ -135,14 +136,8 @@ function percentile(samples: readonly number[], p: number): number {
 
 export async function run(args: readonly string[]): Promise<number> {
   const options = parseOptions(args);
-  if (typeof options === 'string') {
-    process.stderr.write(`${options}\n\n${usage}\n`);
-    return 2;
-  }
-  if (options.help) {
-    process.stdout.write(`${usage}\n`);
-    return 0;
-  }
+  const exit = usageExit(options, usage);
+  if (exit !== undefined || typeof options === 'string') return exit ?? 2;
   const target: BenchTarget = { adminUrl: options.url, ...TARGET };
   const catalog = await ensureCatalog(target, DEFAULT_SHAPE, false);
   const connection = await connectPostgres(catalog.url);

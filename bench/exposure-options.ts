@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { parseBenchArgs } from './options.ts';
 import { type CatalogShape, DEFAULT_SHAPE, shapeProblem } from './synthetic-catalog.ts';
 
 export const usage = `Usage: npm run bench -- exposure [options]
@@ -55,17 +55,10 @@ const OPTION_TYPES = {
   help: { type: 'boolean' },
 } as const;
 
-const parseValues = (args: readonly string[]) =>
-  parseArgs({ args: [...args], options: OPTION_TYPES, strict: true, allowPositionals: false }).values;
-
 /** The options, or a message saying what is wrong with them. */
 export function parseExposureOptions(args: readonly string[]): ExposureOptions | string {
-  let values: ReturnType<typeof parseValues>;
-  try {
-    values = parseValues(args);
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
-  }
+  const values = parseBenchArgs(args, OPTION_TYPES);
+  if (typeof values === 'string') return values;
   const problems: string[] = [];
   const int = (name: keyof typeof values, fallback: number, min = 0): number => {
     const text = values[name];

@@ -22,6 +22,7 @@ import {
   statOf,
 } from './exposure-report.ts';
 import { collectGarbage, type MemoryPeak, timed, timedSync, trackMemory } from './measure.ts';
+import { usageExit } from './options.ts';
 import { measurePostgresBaseline } from './postgres-baseline.ts';
 import { log } from './progress.ts';
 import { LABEL_RULE } from './synthetic-catalog.ts';
@@ -34,14 +35,8 @@ export const summary = 'who can read labelled tables: Firebreak vs PostgreSQL, 1
 
 export async function run(args: readonly string[]): Promise<number> {
   const options = parseExposureOptions(args);
-  if (typeof options === 'string') {
-    process.stderr.write(`${options}\n\n${usage}\n`);
-    return 2;
-  }
-  if (options.help) {
-    process.stdout.write(`${usage}\n`);
-    return 0;
-  }
+  const exit = usageExit(options, usage);
+  if (exit !== undefined || typeof options === 'string') return exit ?? 2;
   const target: BenchTarget = { adminUrl: options.adminUrl, ...TARGET };
   if (options.drop) {
     await dropCatalog(target);

@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { parseBenchArgs } from './options.ts';
 
 export const DEFAULT_URL = 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -69,17 +69,10 @@ const OPTION_TYPES = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-const parseValues = (args: readonly string[]) =>
-  parseArgs({ args: [...args], options: OPTION_TYPES, strict: true, allowPositionals: false }).values;
-
 /** The options, or a message saying what is wrong with them. */
 export function parseServerOptions(args: readonly string[]): ServerBenchOptions | string {
-  let values: ReturnType<typeof parseValues>;
-  try {
-    values = parseValues(args);
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
-  }
+  const values = parseBenchArgs(args, OPTION_TYPES);
+  if (typeof values === 'string') return values;
   const problems: string[] = [];
   const positive = (name: 'repeat' | 'clients' | 'requests' | 'seconds', fallback: number): number => {
     const text = values[name];

@@ -22,6 +22,7 @@ import { type RunningServer, startServer } from '../src/server/index.ts';
 import { openStore } from '../src/store/index.ts';
 import { databaseUrl } from './bench-database.ts';
 import { collectGarbage } from './measure.ts';
+import { usageExit } from './options.ts';
 import { log } from './progress.ts';
 import {
   type BenchCase,
@@ -61,14 +62,8 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 
 export async function run(args: readonly string[]): Promise<number> {
   const options = parseServerOptions(args);
-  if (typeof options === 'string') {
-    process.stderr.write(`${options}\n\n${usage}\n`);
-    return 2;
-  }
-  if (options.help) {
-    process.stdout.write(`${usage}\n`);
-    return 0;
-  }
+  const exit = usageExit(options, usage);
+  if (exit !== undefined || typeof options === 'string') return exit ?? 2;
   const location = redact(options.url);
   const admin = new pg.Client({ connectionString: options.url, application_name: 'firebreak-bench-server' });
   admin.on('error', () => {});
