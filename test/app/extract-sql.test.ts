@@ -353,10 +353,10 @@ describe('extractSql: heredocs and pipes', () => {
   it('reads a heredoc written to a file that psql then runs, once, in psql’s database', () => {
     const answer = fence(
       'bash',
-      'cat > /tmp/fix <<EOF',
+      'cat > fix.sql <<EOF',
       'REVOKE ALL ON t FROM PUBLIC;',
       'EOF',
-      'psql -d app -f /tmp/fix',
+      'psql -d app -f fix.sql',
       'tee grants.sql <<EOF',
       'GRANT x TO y;',
       'EOF',
