@@ -1,9 +1,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli } from '../support/cli.ts';
 import { createTestDatabase, type TestDatabase, uniquePrefix } from '../support/postgres.ts';
+import { testTmp } from '../support/store.ts';
 
 const prefix = uniquePrefix('fbk');
 const r = (name: string) => `${prefix}${name}`;
@@ -21,7 +21,7 @@ beforeAll(async () => {
     create table app.metrics (day date, value int);
     grant select on app.metrics to ${r('engineering')};
   `);
-  dir = mkdtempSync(join(tmpdir(), 'firebreak-check-'));
+  dir = mkdtempSync(join(testTmp(), 'firebreak-check-'));
 });
 afterAll(async () => {
   await database.drop([prefix]);

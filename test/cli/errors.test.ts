@@ -1,9 +1,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli } from '../support/cli.ts';
 import { SERVER_URL, urlFor } from '../support/postgres.ts';
+import { testTmp } from '../support/store.ts';
 
 function oneLine(text: string) {
   expect(text.endsWith('\n')).toBe(true);
@@ -12,7 +12,7 @@ function oneLine(text: string) {
 }
 
 function configDir(yaml: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'firebreak-cli-'));
+  const dir = mkdtempSync(join(testTmp(), 'firebreak-cli-'));
   writeFileSync(join(dir, 'firebreak.yaml'), yaml);
   return dir;
 }
@@ -102,7 +102,7 @@ describe('bad input gets one line naming the problem and a non-zero exit', () =>
       stderr: 'firebreak exposure: system warehouse: environment variable FB_TEST_UNSET_URL is not set\n',
     });
     const noConfig = await cli(['exposure', '--system', 'warehouse'], {
-      cwd: mkdtempSync(join(tmpdir(), 'firebreak-empty-')),
+      cwd: mkdtempSync(join(testTmp(), 'firebreak-empty-')),
     });
     expect(noConfig.stderr).toMatch(/no configuration file/);
   });

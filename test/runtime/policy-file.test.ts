@@ -1,10 +1,10 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FirebreakError } from '../../src/core/index.ts';
 import { checkInvariants, evaluatePolicy } from '../../src/core/policy/index.ts';
 import { defaultPolicy, loadPolicy, parsePolicy } from '../../src/runtime/policy-file.ts';
+import { testTmp } from '../support/store.ts';
 
 /** The error parsing `text` as `policy.yaml` gives: its code and its one-line message. */
 function errorOf(text: string): { code: string; message: string } {
@@ -103,7 +103,7 @@ describe('an invalid policy file is refused with one line naming the file, the l
 });
 
 describe('reading policy files', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'firebreak-policy-'));
+  const dir = mkdtempSync(join(testTmp(), 'firebreak-policy-'));
 
   it('reads, validates and compiles a file; `when: true` is the condition true', async () => {
     const path = join(dir, 'ok.yaml');
