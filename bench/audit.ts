@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import type { LedgerRecord, Store } from '../src/app/index.ts';
+import { redactUrl } from '../src/connectors/postgres/index.ts';
 import { canonicalJson } from '../src/core/index.ts';
 import { openStore, type StoreOptions } from '../src/store/index.ts';
 import { encodeEntry, GENESIS_HASH } from '../src/store/ledger-entry.ts';
@@ -22,6 +23,7 @@ import {
   type VerifyCase,
 } from './audit-report.ts';
 import { createRecords, type LoadOptions, type LoadResult, percentile, runLoad } from './audit-workload.ts';
+import { isRunning, withCleanup } from './cleanup.ts';
 import { usageExit } from './options.ts';
 import { createProgress, log } from './progress.ts';
 
@@ -42,7 +44,7 @@ export async function run(args: readonly string[]): Promise<number> {
   const options = parseAuditOptions(args);
   const exit = usageExit(options, usage);
   if (exit !== undefined || typeof options === 'string') return exit ?? 2;
-  const location = redact(options.url);
+  const location = redactUrl(options.url);
   const admin = new pg.Client({ connectionString: options.url, application_name: 'firebreak-bench-audit' });
   try {
     await admin.connect();
@@ -53,34 +55,26 @@ export async function run(args: readonly string[]): Promise<number> {
   const base = `${SCHEMA_PREFIX}${process.pid}_${randomBytes(3).toString('hex')}`;
   const schemas = { ledger: `${base}_l`, verify: `${base}_v`, baseline: `${base}_b` };
   const temp = mkdtempSync(join(tmpdir(), 'firebreak-bench-audit-'));
-  let cleaned: Promise<void> | undefined;
-  const cleanup = () =>
-    (cleaned ??= (async () => {
-      killChildren();
-      for (const schema of Object.values(schemas))
-        await admin.query(`drop schema if exists ${quote(schema)} cascade`).catch((error: unknown) => {
-          log(`Could not drop schema ${schema}: ${(error as Error).message}`);
-        });
-      await admin.end().catch(() => {});
-      rmSync(temp, { recursive: true, force: true });
-    })());
-  const onSignal = (signal: NodeJS.Signals) => {
-    log(`Interrupted (${signal}): dropping the benchmark's schemas…`);
-    void cleanup().finally(() => process.exit(130));
+  const cleanup = async () => {
+    killChildren();
+    for (const schema of Object.values(schemas))
+      await admin.query(`drop schema if exists ${quote(schema)} cascade`).catch((error: unknown) => {
+        log(`Could not drop schema ${schema}: ${(error as Error).message}`);
+      });
+    await admin.end().catch(() => {});
+    rmSync(temp, { recursive: true, force: true });
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  try {
-    await dropLeftovers(admin);
-    log(`Schemas ${base}_{l,b,v} and ${temp} (all removed at the end).`);
-    const result = await measure(options, { admin, location, schemas, temp });
-    process.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : renderAuditReport(result));
-    return 0;
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    await cleanup();
-  }
+  return withCleanup(
+    cleanup,
+    (signal) => log(`Interrupted (${signal}): dropping the benchmark's schemas…`),
+    async () => {
+      await dropLeftovers(admin);
+      log(`Schemas ${base}_{l,b,v} and ${temp} (all removed at the end).`);
+      const result = await measure(options, { admin, location, schemas, temp });
+      process.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : renderAuditReport(result));
+      return 0;
+    },
+  );
 }
 
 interface Setup {
@@ -498,23 +492,4 @@ async function dropLeftovers(admin: pg.Client): Promise<void> {
   }
 }
 
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as { code?: string }).code === 'EPERM';
-  }
-}
-
 const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
-
-function redact(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== '') parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(the URL given)';
-  }
-}

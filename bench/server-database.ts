@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { isRunning } from './cleanup.ts';
 import { log } from './progress.ts';
 
 /**
@@ -183,15 +184,6 @@ export async function dropLeftovers(admin: pg.Client): Promise<void> {
   for (const [id, names] of found) {
     log(`Dropping what run ${id} left (its process is gone)…`);
     await dropRun(admin, names);
-  }
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as { code?: string }).code === 'EPERM';
   }
 }
 

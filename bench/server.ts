@@ -15,12 +15,14 @@ import {
 } from '../src/app/index.ts';
 import { readCatalog } from '../src/connectors/postgres/catalog.ts';
 import type { Queryable } from '../src/connectors/postgres/index.ts';
+import { redactUrl } from '../src/connectors/postgres/index.ts';
 import { normaliseCatalog } from '../src/connectors/postgres/normalise.ts';
 import { classify, createSnapshot, type Policy } from '../src/core/index.ts';
 import { defaultPolicy, openSystemRegistry } from '../src/runtime/index.ts';
 import { type RunningServer, startServer } from '../src/server/index.ts';
 import { openStore } from '../src/store/index.ts';
 import { databaseUrl } from './bench-database.ts';
+import { withCleanup } from './cleanup.ts';
 import { collectGarbage } from './measure.ts';
 import { usageExit } from './options.ts';
 import { log } from './progress.ts';
@@ -64,7 +66,7 @@ export async function run(args: readonly string[]): Promise<number> {
   const options = parseServerOptions(args);
   const exit = usageExit(options, usage);
   if (exit !== undefined || typeof options === 'string') return exit ?? 2;
-  const location = redact(options.url);
+  const location = redactUrl(options.url);
   const admin = new pg.Client({ connectionString: options.url, application_name: 'firebreak-bench-server' });
   admin.on('error', () => {});
   try {
@@ -76,47 +78,37 @@ export async function run(args: readonly string[]): Promise<number> {
   const names = benchNames(process.pid, randomBytes(3).toString('hex'));
   const temp = mkdtempSync(join(tmpdir(), 'firebreak-bench-server-'));
   const open: Partial<Opened> = {};
-  let cleaned: Promise<void> | undefined;
-  const cleanup = () =>
-    (cleaned ??= (async () => {
-      open.client?.close();
-      await open.server
-        ?.close()
-        .catch((error: unknown) => log(`Could not stop the server: ${(error as Error).message}`));
-      await open.systems?.close().catch(() => {});
-      await open.store?.close().catch(() => {});
-      await dropRun(admin, names);
-      await admin.end().catch(() => {});
-      rmSync(temp, { recursive: true, force: true });
-    })());
-  const onSignal = (signal: NodeJS.Signals) => {
-    log(`Interrupted (${signal}): dropping the benchmark's database, roles and store…`);
-    void cleanup().finally(() => process.exit(130));
+  const cleanup = async () => {
+    open.client?.close();
+    await open.server?.close().catch((error: unknown) => log(`Could not stop the server: ${(error as Error).message}`));
+    await open.systems?.close().catch(() => {});
+    await open.store?.close().catch(() => {});
+    await dropRun(admin, names);
+    await admin.end().catch(() => {});
+    rmSync(temp, { recursive: true, force: true });
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  try {
-    await dropLeftovers(admin);
-    const version = ((await admin.query<{ v: string }>('select version() as v')).rows[0] as { v: string }).v;
-    await buildDatabase(
-      admin,
-      async () => {
-        const client = new pg.Client({ connectionString: databaseUrl(options.url, names.database) });
-        await client.connect();
-        return client;
-      },
-      names,
-    );
-    log(`Store in schema ${names.storeSchema}, configuration and key in ${temp} (all removed at the end).`);
-    await setUp(options, names, temp, open);
-    const result = await measure(options, names, open as Opened, { location, version });
-    process.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : renderServerReport(result));
-    return 0;
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    await cleanup();
-  }
+  return withCleanup(
+    cleanup,
+    (signal) => log(`Interrupted (${signal}): dropping the benchmark's database, roles and store…`),
+    async () => {
+      await dropLeftovers(admin);
+      const version = ((await admin.query<{ v: string }>('select version() as v')).rows[0] as { v: string }).v;
+      await buildDatabase(
+        admin,
+        async () => {
+          const client = new pg.Client({ connectionString: databaseUrl(options.url, names.database) });
+          await client.connect();
+          return client;
+        },
+        names,
+      );
+      log(`Store in schema ${names.storeSchema}, configuration and key in ${temp} (all removed at the end).`);
+      await setUp(options, names, temp, open);
+      const result = await measure(options, names, open as Opened, { location, version });
+      process.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : renderServerReport(result));
+      return 0;
+    },
+  );
 }
 
 interface Opened {
@@ -528,14 +520,4 @@ async function snapshotSplitter(url: string) {
     },
     close: () => client.end(),
   };
-}
-
-function redact(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== '') parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(the URL given)';
-  }
 }

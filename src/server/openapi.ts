@@ -13,6 +13,12 @@ const json = (description: string, schema: object = { type: 'object' }) => ({
   description,
   content: { 'application/json': { schema } },
 });
+/** A JSON request body: an object with exactly these properties. */
+const body = (schema: object, required = true) => ({
+  required,
+  content: { 'application/json': { schema: { type: 'object', additionalProperties: false, ...schema } } },
+});
+const systemName = { name: 'name', in: 'path', required: true, schema: { type: 'string' } };
 const id = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
 const limit = { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } };
 
@@ -67,17 +73,7 @@ export const OPENAPI = {
       post: {
         summary: 'Approve (approver or admin; never the requester, never an agent)',
         parameters: [id],
-        requestBody: {
-          content: {
-            'application/json': {
-              schema: {
-                type: 'object',
-                additionalProperties: false,
-                properties: { reason: { type: 'string', maxLength: 2000 } },
-              },
-            },
-          },
-        },
+        requestBody: body({ properties: { reason: { type: 'string', maxLength: 2000 } } }, false),
         responses: {
           '200': json('The request after the vote'),
           '409': json('Already decided or expired', error),
@@ -89,19 +85,10 @@ export const OPENAPI = {
       post: {
         summary: 'Deny, with a reason',
         parameters: [id],
-        requestBody: {
-          required: true,
-          content: {
-            'application/json': {
-              schema: {
-                type: 'object',
-                additionalProperties: false,
-                required: ['reason'],
-                properties: { reason: { type: 'string', minLength: 1, maxLength: 2000 } },
-              },
-            },
-          },
-        },
+        requestBody: body({
+          required: ['reason'],
+          properties: { reason: { type: 'string', minLength: 1, maxLength: 2000 } },
+        }),
         responses: { '200': json('The denied request'), '409': json('Already decided or expired', error), ...errors },
       },
     },
@@ -109,24 +96,15 @@ export const OPENAPI = {
       post: {
         summary:
           'Check a change as `firebreak check` does, as the token’s identity; a review opens an approval request',
-        requestBody: {
-          required: true,
-          content: {
-            'application/json': {
-              schema: {
-                type: 'object',
-                additionalProperties: false,
-                required: ['system', 'sql'],
-                properties: {
-                  system: { type: 'string' },
-                  sql: { type: 'string', maxLength: 1_000_000 },
-                  as: { type: 'string', description: 'the role the change runs as' },
-                  verify: { type: 'boolean', description: 'also replay it in the sandbox' },
-                },
-              },
-            },
+        requestBody: body({
+          required: ['system', 'sql'],
+          properties: {
+            system: { type: 'string' },
+            sql: { type: 'string', maxLength: 1_000_000 },
+            as: { type: 'string', description: 'the role the change runs as' },
+            verify: { type: 'boolean', description: 'also replay it in the sandbox' },
           },
-        },
+        }),
         responses: {
           '200': json('The check report (docs/cli.md), with `approval: { id, state }` when the change is held'),
           '404': json('No such system', error),
@@ -140,7 +118,7 @@ export const OPENAPI = {
     '/api/v1/systems/{name}/exposure': {
       get: {
         summary: 'Who can read each labelled resource (as `firebreak exposure --format json`)',
-        parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }],
+        parameters: [systemName],
         responses: { '200': json('The exposure report'), '404': json('No such system', error), ...errors },
       },
     },
@@ -148,7 +126,7 @@ export const OPENAPI = {
       get: {
         summary: 'Every path by which a principal reads a resource, or the missing link',
         parameters: [
-          { name: 'name', in: 'path', required: true, schema: { type: 'string' } },
+          systemName,
           { name: 'principal', in: 'query', required: true, schema: { type: 'string' } },
           { name: 'resource', in: 'query', required: true, schema: { type: 'string' } },
         ],

