@@ -121,8 +121,8 @@ function sameGains(a: AccessDelta, b: AccessDelta): boolean {
   const key = (d: AccessDelta) =>
     d.resources
       .flatMap((r) => [
-        ...r.gained.map((c) => `+${r.resource.id}|${c.principal}|${c.after}`),
-        ...r.lost.map((c) => `-${r.resource.id}|${c.principal}|${c.after}`),
+        ...r.gained.list().map((c) => `+${r.resource.id}|${c.principal}|${c.after}`),
+        ...r.lost.list().map((c) => `-${r.resource.id}|${c.principal}|${c.after}`),
       ])
       .sort()
       .join('\n');

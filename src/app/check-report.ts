@@ -1,12 +1,18 @@
 import {
-  type AccessChange,
-  type AccessRoute,
+  type AccessChanges,
+  type Bitset,
+  compareText,
+  countBits,
   createRouteFinder,
   type Decision,
   type Edit,
+  groupByRoute,
   labelNamesOf,
+  principalsIn,
   type Resource,
   type ResourceDelta,
+  type RouteShape,
+  routeKey,
   type Snapshot,
 } from '../core/index.ts';
 import type { Actor } from './actor.ts';
@@ -100,16 +106,18 @@ export interface LatentChangeReport {
 export type AnalysisReport = Omit<CheckReport, 'decision' | 'reasons' | 'approvals' | 'changeHash' | 'recorded'>;
 
 /**
- * How many (principal, resource) routes one report traces. A change that exposes many resources to
- * thousands shows the same few routes over and over; tracing each pair would cost more than the
- * analysis. Every resource gets at least `perResource`, and more when few resources change.
+ * How many readers one report traces one by one. Readers who read as themselves are grouped by
+ * route a set at a time, whatever their number; those who read through another identity (SET
+ * ROLE) are traced one by one, and a change that exposes many resources to thousands of them would
+ * cost more to trace than to analyse. Every resource gets at least `perResource` traces, and more
+ * when few resources change.
  */
 export interface RouteBudget {
   readonly pairs: number;
   readonly perResource: number;
 }
 
-export const DEFAULT_ROUTE_BUDGET: RouteBudget = { pairs: 50_000, perResource: 200 };
+export const DEFAULT_ROUTE_BUDGET: RouteBudget = { pairs: 2_000, perResource: 5 };
 
 export function describeAnalysis(
   analysis: ChangeAnalysis,
@@ -121,13 +129,13 @@ export function describeAnalysis(
   const name = (snapshot: Snapshot, id: string) => snapshot.principalById.get(id)?.name ?? id;
   const routesAfter = createRouteFinder(after);
   const routesBefore = createRouteFinder(before);
-  const changing = delta.resources.filter((r) => r.gained.length > 0 || r.lost.length > 0).length;
+  const changing = delta.resources.filter((r) => r.gained.count > 0 || r.lost.count > 0).length;
   const traced = Math.max(budget.perResource, Math.floor(budget.pairs / Math.max(1, changing)));
   const gained = delta.resources
-    .filter((r) => r.gained.length > 0)
+    .filter((r) => r.gained.count > 0)
     .map((r) => resourceReport(after, r, r.gained, 'after', routesAfter, traced));
   const lost = delta.resources
-    .filter((r) => r.lost.length > 0)
+    .filter((r) => r.lost.count > 0)
     .map((r) => resourceReport(before, r, r.lost, 'before', routesBefore, traced));
   gained.sort((a, b) => b.count - a.count || (a.resource < b.resource ? -1 : 1));
   lost.sort((a, b) => b.count - a.count || (a.resource < b.resource ? -1 : 1));
@@ -184,50 +192,99 @@ export function describeAnalysis(
 function resourceReport(
   snapshot: Snapshot,
   delta: ResourceDelta,
-  changes: readonly AccessChange[],
+  changes: AccessChanges,
   side: 'before' | 'after',
-  routeOf: (principal: string, resource: Resource) => AccessRoute | undefined,
+  routeOf: ReturnType<typeof createRouteFinder>,
   traced: number,
 ): ResourceChangeReport {
-  const name = (id: string) => snapshot.principalById.get(id)?.name ?? id;
   const resource = snapshot.resourceById.get(delta.resource.id) ?? delta.resource;
-  const access = { full: 0, filtered: 0, columns: 0, none: 0 };
-  const groups = new Map<string, string[]>();
-  let routed = 0;
-  for (const change of changes) {
-    access[side === 'after' ? change.after : change.before]++;
-    if (routed++ >= traced) continue;
-    const route = routeOf(change.principal, resource);
-    const via =
-      route === undefined ? 'a route Firebreak could not summarise' : routeText(snapshot, change.principal, route);
-    const members = groups.get(via);
-    if (members === undefined) groups.set(via, [name(change.principal)]);
-    else members.push(name(change.principal));
-  }
-  return {
+  const name = (id: string) => snapshot.principalById.get(id)?.name ?? id;
+  const { none, ...levels } = changes.levels(side);
+  const entry = {
     resource: delta.resource.name,
     kind: delta.resource.kind,
     labels: labelNamesOf(delta.resource),
     created: delta.created,
     removed: delta.removed,
-    principals: changes.map((c) => name(c.principal)),
-    count: changes.length,
-    access,
-    paths: [...groups]
-      .map(([via, principals]) => ({ via, principals, count: principals.length }))
-      .sort((a, b) => b.count - a.count),
-    untraced: Math.max(0, changes.length - traced),
+    count: changes.count,
+    access: { ...levels, none },
   };
+  const listed = withLazy(entry, ['principals'], () => ({ principals: changes.principals().map(name) }));
+  return withLazy(listed, ['paths', 'untraced'], () => pathsOf(snapshot, resource, changes, routeOf, traced));
 }
 
-const routeTexts = new WeakMap<AccessRoute, string>();
+/** The principals of a change grouped by the route of their access, in words; largest group first. */
+function pathsOf(
+  snapshot: Snapshot,
+  resource: Resource,
+  changes: AccessChanges,
+  routeOf: ReturnType<typeof createRouteFinder>,
+  traced: number,
+): Pick<ResourceChangeReport, 'paths' | 'untraced'> {
+  const name = (id: string) => snapshot.principalById.get(id)?.name ?? id;
+  const { groups, untraced } = groupByRoute(
+    snapshot,
+    resource,
+    { ids: changes.space.ids, set: changes.set },
+    routeOf,
+    traced,
+  );
+  // Routes that read the same in words are one path.
+  const byText = new Map<string, { members: Bitset[]; count: number }>();
+  for (const group of groups) {
+    const via = group.route === undefined ? 'a route Firebreak could not summarise' : routeText(snapshot, group.route);
+    const path = byText.get(via) ?? { members: [], count: 0 };
+    path.members.push(group.members);
+    path.count += countBits(group.members);
+    byText.set(via, path);
+  }
+  const paths = [...byText]
+    .map(([via, { members, count }]) =>
+      withLazy({ via, count }, ['principals'], () => {
+        const ids = members.flatMap((set) => principalsIn(snapshot, set));
+        return { principals: (members.length > 1 ? ids.sort(compareText) : ids).map(name) };
+      }),
+    )
+    .sort((a, b) => b.count - a.count);
+  return { paths, untraced };
+}
 
-/** A route's words, once per route: one route serves a principal on many resources. */
-function routeText(snapshot: Snapshot, principal: string, route: AccessRoute): string {
-  let text = routeTexts.get(route);
+/**
+ * `entry` with enumerable fields computed together when one is first read. A change that exposes
+ * hundreds of tables to thousands names a million (principal, resource) pairs and as many routes:
+ * a decision needs none of them, a rendering (JSON reads every field) all of them.
+ */
+function withLazy<T extends object, L extends object>(
+  entry: T,
+  keys: readonly (keyof L & string)[],
+  compute: () => L,
+): T & Readonly<L> {
+  let value: L | undefined;
+  for (const key of keys)
+    Object.defineProperty(entry, key, {
+      enumerable: true,
+      get() {
+        value ??= compute();
+        return value[key];
+      },
+    });
+  return entry as T & Readonly<L>;
+}
+
+const routeTexts = new WeakMap<Snapshot, Map<string, string>>();
+
+/** A route's words, once per route shape and snapshot: one route serves many readers. */
+function routeText(snapshot: Snapshot, route: RouteShape): string {
+  let texts = routeTexts.get(snapshot);
+  if (texts === undefined) {
+    texts = new Map();
+    routeTexts.set(snapshot, texts);
+  }
+  const key = routeKey(route);
+  let text = texts.get(key);
   if (text === undefined) {
-    text = describeRoute(snapshot, principal, route);
-    routeTexts.set(route, text);
+    text = describeRoute(snapshot, route);
+    texts.set(key, text);
   }
   return text;
 }
@@ -237,9 +294,9 @@ function routeText(snapshot: Snapshot, principal: string, route: AccessRoute): s
  * `member of engineering → pg_read_all_data (predefined role pg_read_all_data)`,
  * `SET ROLE analysts → grant to analysts`, `grant to PUBLIC`, `superuser`.
  */
-export function describeRoute(snapshot: Snapshot, principal: string, route: AccessRoute): string {
+export function describeRoute(snapshot: Snapshot, route: RouteShape): string {
   const name = (id: string) => snapshot.principalById.get(id)?.name ?? id;
-  const acting = route.acting === principal ? '' : `SET ROLE ${name(route.acting)} → `;
+  const acting = route.acting === undefined ? '' : `SET ROLE ${name(route.acting)} → `;
   const through = route.through === undefined ? '' : `member of ${name(route.through)} → `;
   switch (route.holder.kind) {
     case 'superuser':

@@ -102,7 +102,10 @@ function changeInfo(r: ResourceChangeReport): ResourceChangeInfo {
     resource: r.resource,
     kind: r.kind,
     labels: r.labels,
-    principals: r.principals,
+    // Read only by the rules that ask for it: the list can name a million pairs.
+    get principals() {
+      return r.principals;
+    },
     count: r.count,
     full: r.access.full,
     filtered: r.access.filtered,
@@ -157,7 +160,7 @@ function* invariantPairs(analysis: ChangeAnalysis): Generator<InvariantPair> {
     const labels = [
       ...new Set([...delta.resource.labels, ...delta.resource.columns.flatMap((c) => c.labels)].map((l) => l.name)),
     ].sort();
-    for (const change of delta.gained) {
+    for (const change of delta.gained.list()) {
       let readerGroups = groups.get(change.principal);
       if (readerGroups === undefined) {
         readerGroups = groupsOf(after, change.principal).map((g) => after.principalById.get(g)?.name ?? g);

@@ -58,6 +58,8 @@ interface Reuse {
   readonly touched: ReadonlySet<ResourceId>;
   /** Whether the access sets of untouched resources can be taken as they are. */
   readonly sameClosures: boolean;
+  /** Memberships were only added: every group's holders are a superset of the parent's. */
+  readonly grown: boolean;
 }
 
 /**
@@ -77,6 +79,7 @@ function reusableParent(snapshot: Snapshot): Reuse | undefined {
     closures: sameClosures ? engine.closures : deriveClosures(engine.closures, parent, snapshot, changes),
     touched: changes.resources,
     sameClosures,
+    grown: !changes.narrowed,
   };
 }
 
@@ -151,7 +154,22 @@ function createAccessSets(snapshot: Snapshot, reuse: Reuse | undefined): AccessS
       return inherited;
     }
     let set: Bitset;
-    if (column === undefined) {
+    if (
+      column === undefined &&
+      parentEngine !== undefined &&
+      reuse?.grown === true &&
+      !reuse.touched.has(resource.id)
+    ) {
+      // Same grants, same superusers, holders only added: the parent's holders and the holders of
+      // the groups that changed.
+      set = parentEngine.holders(privilege, resource).slice();
+      for (const grant of snapshot.grantsByResource.get(resource.id) ?? [])
+        if (grant.privilege === privilege && grant.column === undefined && changedGroups.has(grant.principal))
+          orInto(set, heldByOf(grant.principal));
+      for (const blanket of blanketByPrivilege.get(privilege) ?? [])
+        if (blanket.kinds.has(resource.kind) && changedGroups.has(blanket.principal))
+          orInto(set, heldByOf(blanket.principal));
+    } else if (column === undefined) {
       set = superusers.slice();
       for (const grant of snapshot.grantsByResource.get(resource.id) ?? [])
         if (grant.privilege === privilege && grant.column === undefined) orInto(set, heldByOf(grant.principal));
@@ -175,7 +193,8 @@ function createAccessSets(snapshot: Snapshot, reuse: Reuse | undefined): AccessS
 
   const gateCache = new Map<string, Bitset>();
   function gateSet(resource: Resource, checkedAs: Gate['checkedAs']): Bitset {
-    const key = `${checkedAs}\u0000${resource.id}`;
+    // The gates are those of the containers: resources in one container share them.
+    const key = `${checkedAs}\u0000${resource.parent ?? ''}`;
     const cached = gateCache.get(key);
     if (cached !== undefined) return cached;
     const set = everyone.slice();
@@ -311,21 +330,35 @@ function createAccessSets(snapshot: Snapshot, reuse: Reuse | undefined): AccessS
     const derived = derivedSets(resource);
     const rowsFree = ownRowsUnfiltered(resource);
     const byColumn = new Map<string, Bitset>();
-    const any = createBitset(size);
-    for (const column of resource.columns) {
-      const set = holders(snapshot.readPrivilege, resource, column.name).slice();
-      andInto(set, acting);
-      andInto(set, derived.readable);
-      byColumn.set(column.name, set);
-      orInto(any, set);
+    let any: Bitset;
+    let allColumns: Bitset;
+    const columnGrants = (snapshot.grantsByResource.get(resource.id) ?? []).some(
+      (g) => g.privilege === snapshot.readPrivilege && g.column !== undefined,
+    );
+    if (!columnGrants) {
+      // Whoever reads one column reads them all: one set serves every column.
+      allColumns = holders(snapshot.readPrivilege, resource).slice();
+      andInto(allColumns, acting);
+      andInto(allColumns, derived.readable);
+      any = allColumns;
+      for (const column of resource.columns) byColumn.set(column.name, allColumns);
+    } else {
+      any = createBitset(size);
+      for (const column of resource.columns) {
+        const set = holders(snapshot.readPrivilege, resource, column.name).slice();
+        andInto(set, acting);
+        andInto(set, derived.readable);
+        byColumn.set(column.name, set);
+        orInto(any, set);
+      }
+      allColumns = columnHolders(
+        resource,
+        resource.columns.map((c) => c.name),
+      ).slice();
+      andInto(allColumns, acting);
+      andInto(allColumns, derived.readable);
+      if (resource.columns.length === 0) orInto(any, allColumns);
     }
-    const allColumns = columnHolders(
-      resource,
-      resource.columns.map((c) => c.name),
-    ).slice();
-    andInto(allColumns, acting);
-    andInto(allColumns, derived.readable);
-    if (resource.columns.length === 0) orInto(any, allColumns);
     const allRows = allColumns.slice();
     andInto(allRows, rowsFree);
     andInto(allRows, derived.unfiltered);

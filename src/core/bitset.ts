@@ -73,3 +73,54 @@ export function bitsOf(set: Bitset): number[] {
   }
   return out;
 }
+
+/** How many bits are set. */
+export function countBits(set: Bitset): number {
+  let count = 0;
+  for (let i = 0; i < set.length; i++) count += bitsIn(set[i] ?? 0);
+  return count;
+}
+
+/** How many bits `a` and `b` both have. */
+export function countShared(a: Bitset, b: Bitset): number {
+  let count = 0;
+  for (let i = 0; i < a.length; i++) count += bitsIn((a[i] ?? 0) & (b[i] ?? 0));
+  return count;
+}
+
+function bitsIn(word: number): number {
+  let w = word - ((word >>> 1) & 0x55555555);
+  w = (w & 0x33333333) + ((w >>> 2) & 0x33333333);
+  return (((w + (w >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+}
+
+/**
+ * Moves the members `from` shares with `set` out of `from`, and returns them; undefined (and
+ * nothing allocated) when they share none.
+ */
+export function takeShared(from: Bitset, set: Bitset): Bitset | undefined {
+  let first = -1;
+  for (let i = 0; i < from.length; i++)
+    if (((from[i] ?? 0) & (set[i] ?? 0)) !== 0) {
+      first = i;
+      break;
+    }
+  if (first < 0) return undefined;
+  const taken = new Uint32Array(from.length);
+  for (let i = first; i < from.length; i++) {
+    const shared = (from[i] ?? 0) & (set[i] ?? 0);
+    taken[i] = shared;
+    from[i] = (from[i] ?? 0) ^ shared;
+  }
+  return taken;
+}
+
+/** A copy of `set` with room for `size` bits (bits beyond the old size clear). */
+export function resized(set: Bitset, size: number): Bitset {
+  const copy = createBitset(size);
+  copy.set(set.length <= copy.length ? set : set.subarray(0, copy.length));
+  const spare = copy.length * 32 - size;
+  if (spare > 0 && set.length >= copy.length)
+    copy[copy.length - 1] = (copy[copy.length - 1] ?? 0) & (0xffffffff >>> spare);
+  return copy;
+}

@@ -346,6 +346,7 @@ export function keepLabels(before: Snapshot, after: Snapshot): Snapshot {
   return relabel(after, after, changed, [], {
     principals: false,
     memberships: false,
+    narrowed: false,
     defaultGrants: false,
     resources: new Set(changed.keys()),
     principalsTouched: new Set(),

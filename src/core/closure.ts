@@ -1,4 +1,4 @@
-import { andInto, type Bitset, bitsOf, createBitset, fullBitset, hasBit, orInto, setBit } from './bitset.ts';
+import { andInto, type Bitset, bitsOf, createBitset, fullBitset, hasBit, orInto, resized, setBit } from './bitset.ts';
 import type { SnapshotChanges } from './lineage.ts';
 import { type PrincipalId, PUBLIC_ID } from './model.ts';
 import type { Snapshot } from './snapshot.ts';
@@ -23,6 +23,8 @@ export interface Closures {
   actAs(index: number): Int32Array;
   /** `setMembers[g]`: principals with a `set` edge to g (one step of actAs, reversed). */
   readonly setMembers: readonly Int32Array[];
+  /** Principals that have at least one `set` member: the only ones a backward walk goes on from. */
+  readonly withSetMembers: Bitset;
   readonly logins: Bitset;
   readonly superusers: Bitset;
   /** Superusers and principals that bypass row security. */
@@ -60,9 +62,8 @@ export function deriveClosures(
   // both: its attributes follow whoever acts as it.
   const upward = new Set([...changes.principalsTouched, ...changes.groupsTouched]);
   const downward = new Set([...changes.principalsTouched, ...changes.membersTouched]);
-  const added = after.principals
-    .map((p) => p.id)
-    .filter((id) => !parent.indexOf.has(id))
+  const added = [...changes.principalsTouched]
+    .filter((id) => after.principalById.has(id) && !parent.indexOf.has(id))
     .sort();
   const ids = added.length === 0 ? parent.ids : [...parent.ids, ...added];
   // Groups whose holders may change: those a touched principal inherits into, in either state.
@@ -93,7 +94,117 @@ export function deriveClosures(
         }
     }
   }
-  return buildClosures(after, ids, parent.sortedUpTo, { parent, above, indexOf, reaching });
+  return buildClosures(after, ids, parent.sortedUpTo, {
+    parent,
+    above,
+    indexOf,
+    reaching,
+    groups: upward,
+    members: downward,
+  });
+}
+
+/** The membership graph and attributes of one snapshot, as closures number its principals. */
+interface Graph {
+  readonly inheritMembers: readonly (readonly number[])[];
+  readonly setGroups: readonly (readonly number[])[];
+  readonly setMembers: readonly Int32Array[];
+  readonly withSetMembers: Bitset;
+  readonly logins: Bitset;
+  readonly superusers: Bitset;
+  readonly rowSecurityBypass: Bitset;
+}
+
+const graphs = new WeakMap<Closures, Graph>();
+
+const NO_EDGES: readonly number[] = Object.freeze([]);
+const NO_MEMBERS = new Int32Array(0);
+
+function buildGraph(snapshot: Snapshot, size: number, at: (id: PrincipalId) => number): Graph {
+  const logins = createBitset(size);
+  const superusers = createBitset(size);
+  const rowSecurityBypass = createBitset(size);
+  for (const p of snapshot.principals) setAttributes(p.id, at(p.id));
+  const inheritMembers: number[][] = Array.from({ length: size }, () => []);
+  const setGroups: number[][] = Array.from({ length: size }, () => []);
+  const setMembers: number[][] = Array.from({ length: size }, () => []);
+  for (const m of snapshot.memberships) {
+    const member = at(m.member);
+    const group = at(m.group);
+    if (m.inherit) inheritMembers[group]?.push(member);
+    if (m.set) {
+      setGroups[member]?.push(group);
+      setMembers[group]?.push(member);
+    }
+  }
+  const withSetMembers = createBitset(size);
+  for (const [group, members] of setMembers.entries()) if (members.length > 0) setBit(withSetMembers, group);
+  return {
+    inheritMembers,
+    setGroups,
+    setMembers: setMembers.map((members) => Int32Array.from(members)),
+    withSetMembers,
+    logins,
+    superusers,
+    rowSecurityBypass,
+  };
+
+  function setAttributes(id: PrincipalId, i: number): void {
+    const p = snapshot.principalById.get(id);
+    if (p?.login === true) setBit(logins, i);
+    if (p?.superuser === true) setBit(superusers, i);
+    if (p?.superuser === true || p?.bypassRowSecurity === true) setBit(rowSecurityBypass, i);
+  }
+}
+
+/**
+ * The graph after edits, from the parent's: only the edge lists of the touched groups and members,
+ * and the attributes of the touched principals, are built again. Lists keep the order of the
+ * snapshot's memberships, as a full build gives them.
+ */
+function deriveGraph(
+  parent: Graph,
+  snapshot: Snapshot,
+  size: number,
+  at: (id: PrincipalId) => number,
+  touched: { readonly groups: ReadonlySet<PrincipalId>; readonly members: ReadonlySet<PrincipalId> },
+): Graph {
+  const grow = <T>(list: readonly T[], empty: T) => {
+    const copy = list.slice();
+    while (copy.length < size) copy.push(empty);
+    return copy;
+  };
+  const inheritMembers = grow(parent.inheritMembers, NO_EDGES);
+  const setMembers = grow(parent.setMembers, NO_MEMBERS);
+  const setGroups = grow(parent.setGroups, NO_EDGES);
+  const withSetMembers = resized(parent.withSetMembers, size);
+  const logins = resized(parent.logins, size);
+  const superusers = resized(parent.superusers, size);
+  const rowSecurityBypass = resized(parent.rowSecurityBypass, size);
+  for (const id of touched.groups) {
+    const group = at(id);
+    if (group < 0) continue;
+    const edges = snapshot.membersOf.get(id) ?? [];
+    inheritMembers[group] = edges.filter((m) => m.inherit).map((m) => at(m.member));
+    setMembers[group] = Int32Array.from(edges.filter((m) => m.set).map((m) => at(m.member)));
+    assign(withSetMembers, group, (setMembers[group] as Int32Array).length > 0);
+  }
+  for (const id of touched.members) {
+    const member = at(id);
+    if (member < 0) continue;
+    setGroups[member] = (snapshot.membershipsOf.get(id) ?? []).filter((m) => m.set).map((m) => at(m.group));
+    const p = snapshot.principalById.get(id);
+    assign(logins, member, p?.login === true);
+    assign(superusers, member, p?.superuser === true);
+    assign(rowSecurityBypass, member, p?.superuser === true || p?.bypassRowSecurity === true);
+  }
+  return { inheritMembers, setGroups, setMembers, withSetMembers, logins, superusers, rowSecurityBypass };
+}
+
+function assign(set: Bitset, index: number, value: boolean): void {
+  const word = index >>> 5;
+  const bit = 1 << (index & 31);
+  set[word] = value ? (set[word] ?? 0) | bit : (set[word] ?? 0) & ~bit;
 }
 
 function buildClosures(
@@ -106,35 +217,21 @@ function buildClosures(
         readonly above: ReadonlySet<PrincipalId>;
         readonly indexOf: ReadonlyMap<PrincipalId, number>;
         readonly reaching: Bitset;
+        /** Principals whose member lists, and whose own memberships and attributes, may differ. */
+        readonly groups: ReadonlySet<PrincipalId>;
+        readonly members: ReadonlySet<PrincipalId>;
       }
     | undefined,
 ): Closures {
   const size = ids.length;
   const indexOf = reuse?.indexOf ?? new Map(ids.map((id, i) => [id, i]));
   const at = (id: PrincipalId) => indexOf.get(id) ?? -1;
-
-  const logins = createBitset(size);
-  const superusers = createBitset(size);
-  const rowSecurityBypass = createBitset(size);
-  for (const p of snapshot.principals) {
-    const i = at(p.id);
-    if (p.login) setBit(logins, i);
-    if (p.superuser) setBit(superusers, i);
-    if (p.superuser || p.bypassRowSecurity) setBit(rowSecurityBypass, i);
-  }
-
-  const inheritMembers: number[][] = ids.map(() => []);
-  const setGroups: number[][] = ids.map(() => []);
-  const setMembers: number[][] = ids.map(() => []);
-  for (const m of snapshot.memberships) {
-    const member = at(m.member);
-    const group = at(m.group);
-    if (m.inherit) inheritMembers[group]?.push(member);
-    if (m.set) {
-      setGroups[member]?.push(group);
-      setMembers[group]?.push(member);
-    }
-  }
+  const parentGraph = reuse === undefined ? undefined : graphs.get(reuse.parent);
+  const graph =
+    reuse === undefined || parentGraph === undefined
+      ? buildGraph(snapshot, size, at)
+      : deriveGraph(parentGraph, snapshot, size, at, reuse);
+  const { inheritMembers, setGroups, setMembers, withSetMembers, logins, superusers, rowSecurityBypass } = graph;
 
   const everyone = fullBitset(size);
   const empty = createBitset(size);
@@ -147,7 +244,7 @@ function buildClosures(
     orInto(eitherLogin, reuse.parent.logins);
     andInto(changedLogins, eitherLogin);
   }
-  return {
+  const closures: Closures = {
     size,
     ids,
     indexOf,
@@ -179,19 +276,26 @@ function buildClosures(
       }
       return reach;
     },
-    setMembers: setMembers.map((members) => Int32Array.from(members)),
+    setMembers,
+    withSetMembers,
     logins,
     superusers,
     rowSecurityBypass,
     everyone,
   };
+  graphs.set(closures, graph);
+  return closures;
 }
 
 /**
  * Everything reachable from `start` along `edges`, `start` included, as a set and in the order
  * reached (nearest first). Cycles are harmless.
  */
-function walk(size: number, start: number, edges: readonly number[][]): { reached: Bitset; order: number[] } {
+function walk(
+  size: number,
+  start: number,
+  edges: readonly (readonly number[])[],
+): { reached: Bitset; order: number[] } {
   const reached = createBitset(size);
   setBit(reached, start);
   const order = [start];
@@ -206,16 +310,20 @@ function walk(size: number, start: number, edges: readonly number[][]): { reache
 
 /**
  * Login principals that can act as at least one member of `roots`: a walk backwards along `set`
- * edges, touching each principal and edge at most once.
+ * edges, touching each principal and edge at most once. The walk starts only from the roots that
+ * have `set` members (most roots are logins, which have none) and goes on only from such principals.
  */
 export function loginsActingAs(closures: Closures, roots: Bitset): Bitset {
+  const { setMembers, withSetMembers } = closures;
   const reached = roots.slice();
-  const queue = bitsOf(roots);
+  const frontier = roots.slice();
+  andInto(frontier, withSetMembers);
+  const queue = bitsOf(frontier);
   for (let i = 0; i < queue.length; i++)
-    for (const member of closures.setMembers[queue[i] as number] ?? [])
+    for (const member of setMembers[queue[i] as number] ?? [])
       if (!hasBit(reached, member)) {
         setBit(reached, member);
-        queue.push(member);
+        if (hasBit(withSetMembers, member)) queue.push(member);
       }
   andInto(reached, closures.logins);
   return reached;
@@ -254,4 +362,32 @@ export function groupsOf(snapshot: Snapshot, principal: PrincipalId): PrincipalI
       }
   seen.delete(principal);
   return [...seen].sort();
+}
+
+/** Whether numbering `a` is the start of numbering `b` (a derived snapshot appends its new principals). */
+export function isPrefix(a: readonly PrincipalId[], b: readonly PrincipalId[]): boolean {
+  if (a === b) return true;
+  if (a.length > b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * A set over the principals numbered `from`, as a set over `to`'s numbering: the same bits when
+ * one numbering starts the other, else moved principal by principal (principals `to` lacks drop out).
+ */
+export function renumbered(
+  set: Bitset,
+  from: readonly PrincipalId[],
+  to: { readonly ids: readonly PrincipalId[]; readonly indexOf: ReadonlyMap<PrincipalId, number> },
+  prefix = isPrefix(from, to.ids) || isPrefix(to.ids, from),
+): Bitset {
+  const size = to.ids.length;
+  if (prefix) return set.length === (size + 31) >>> 5 ? set : resized(set, size);
+  const moved = createBitset(size);
+  for (const index of bitsOf(set)) {
+    const target = to.indexOf.get(from[index] as PrincipalId);
+    if (target !== undefined) setBit(moved, target);
+  }
+  return moved;
 }

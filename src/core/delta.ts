@@ -1,9 +1,12 @@
+import { accessSetsOf } from './access-sets.ts';
+import { type Bitset, bitsOf, countBits, countShared, createBitset, hasBit, isEmpty, orInto } from './bitset.ts';
+import { type Closures, isPrefix, renumbered } from './closure.ts';
+import { compareText } from './collections.ts';
 import {
   type AccessLevel,
-  compareAccess,
   exposureOf,
   type LatentExposure,
-  type Reader,
+  type ReaderSets,
   type ResourceExposure,
 } from './exposure.ts';
 import type { DefaultGrant, PrincipalId, Resource, ResourceId } from './model.ts';
@@ -17,6 +20,31 @@ export interface AccessChange {
   /** Readable columns, when the access is `columns`. */
   readonly columnsBefore?: readonly string[];
   readonly columnsAfter?: readonly string[];
+}
+
+/** The principals of both sides of a delta, numbered: the index space of its sets. */
+export interface PrincipalSpace {
+  readonly ids: readonly PrincipalId[];
+  readonly indexOf: ReadonlyMap<PrincipalId, number>;
+  /** Ids are in code-unit order up to this many. */
+  readonly sortedUpTo: number;
+}
+
+/**
+ * The principals whose access to one resource grew (or shrank), held as a set: counting and
+ * combining them costs a few word operations, however many there are; lists are built on demand.
+ */
+export interface AccessChanges {
+  readonly count: number;
+  readonly space: PrincipalSpace;
+  /** The principals, as indexes of `space`. */
+  readonly set: Bitset;
+  /** How many principals start from (`before`) or end at (`after`) each access level. */
+  levels(side: 'before' | 'after'): Readonly<Record<AccessLevel, number>>;
+  /** The principals, sorted by id. */
+  principals(): readonly PrincipalId[];
+  /** Each change, sorted by principal. */
+  list(): readonly AccessChange[];
 }
 
 /** Principals who can newly (or no longer) run code that reads the resource with its owner's rights. */
@@ -33,9 +61,9 @@ export interface ResourceDelta {
   /** The resource no longer exists, or no longer carries labels. */
   readonly removed: boolean;
   /** Readers whose access grows: none → columns → filtered → full, or more columns. */
-  readonly gained: readonly AccessChange[];
+  readonly gained: AccessChanges;
   /** Readers whose access shrinks. */
-  readonly lost: readonly AccessChange[];
+  readonly lost: AccessChanges;
   readonly potentialGained: readonly PotentialChange[];
   readonly potentialLost: readonly PotentialChange[];
 }
@@ -69,22 +97,26 @@ export interface AccessDelta {
 export function computeDelta(before: Snapshot, after: Snapshot): AccessDelta {
   const was = byResource(exposureOf(before).resources);
   const now = byResource(exposureOf(after).resources);
+  const space = spaceOf(before, after);
+  const align = aligner(space);
   const resources: ResourceDelta[] = [];
   for (const id of new Set([...was.keys(), ...now.keys()])) {
-    const old = was.get(id);
-    const current = now.get(id);
-    const delta = resourceDelta(old, current);
+    const delta = resourceDelta(was.get(id), now.get(id), space, align);
     if (delta !== undefined) resources.push(delta);
   }
-  resources.sort((a, b) => (a.resource.name < b.resource.name ? -1 : a.resource.name > b.resource.name ? 1 : 0));
-  const gaining = new Set(resources.flatMap((r) => r.gained.map((c) => c.principal)));
-  const losing = new Set(resources.flatMap((r) => r.lost.map((c) => c.principal)));
+  resources.sort((a, b) => compareText(a.resource.name, b.resource.name));
+  const gaining = createBitset(space.ids.length);
+  const losing = createBitset(space.ids.length);
+  for (const r of resources) {
+    orInto(gaining, r.gained.set);
+    orInto(losing, r.lost.set);
+  }
   return {
     resources,
     latent: latentDelta(exposureOf(before).latent, exposureOf(after).latent),
-    principalsGaining: gaining.size,
-    principalsLosing: losing.size,
-    resourcesGaining: resources.filter((r) => r.gained.length > 0).length,
+    principalsGaining: countBits(gaining),
+    principalsLosing: countBits(losing),
+    resourcesGaining: resources.filter((r) => r.gained.count > 0).length,
     resourcesAffected: resources.length,
   };
 }
@@ -93,77 +125,183 @@ function byResource(entries: readonly ResourceExposure[]): Map<ResourceId, Resou
   return new Map(entries.map((e) => [e.resource.id, e]));
 }
 
+/**
+ * The index space of a delta: the principals of the snapshot after the change, then any principal
+ * only the snapshot before has. A snapshot derived by edits keeps its parent's numbering and appends
+ * new principals, so the sets of both sides are then used as they are.
+ */
+function spaceOf(before: Snapshot, after: Snapshot): PrincipalSpace {
+  const { closures } = accessSetsOf(after);
+  const old = accessSetsOf(before).closures;
+  const missing = isPrefix(old.ids, closures.ids) ? [] : old.ids.filter((id) => !closures.indexOf.has(id));
+  if (missing.length === 0) return closures;
+  const ids = [...closures.ids, ...missing];
+  return { ids, indexOf: new Map(ids.map((id, i) => [id, i])), sortedUpTo: closures.sortedUpTo };
+}
+
+/** Reader sets as sets over the delta's space. */
+interface Aligned {
+  readonly readers: Bitset;
+  readonly allColumns: Bitset;
+  readonly full: Bitset;
+  readonly columns: readonly string[];
+  /** Readers of one column, over the delta's space. */
+  columnReaders(column: string): Bitset;
+}
+
+function aligner(space: PrincipalSpace): (sets: ReaderSets | undefined) => Aligned {
+  const size = space.ids.length;
+  const none = createBitset(size);
+  const empty: Aligned = { readers: none, allColumns: none, full: none, columns: [], columnReaders: () => none };
+  // Sets of one snapshot share its closures; whether their numbering is a prefix of the space's is
+  // asked once per closures.
+  const prefix = new Map<Closures, boolean>();
+  return (sets) => {
+    if (sets === undefined) return empty;
+    const { closures } = sets;
+    const same = prefix.get(closures) ?? isPrefix(closures.ids, space.ids);
+    prefix.set(closures, same);
+    const move = (set: Bitset) => renumbered(set, closures.ids, space, same);
+    const readers = move(sets.readers);
+    const allColumns = sets.allColumns === sets.readers ? readers : move(sets.allColumns);
+    const full = sets.full === sets.allColumns ? allColumns : move(sets.full);
+    return {
+      readers,
+      allColumns,
+      full,
+      columns: sets.columns,
+      columnReaders: (column) => move(sets.columnReaders(column)),
+    };
+  };
+}
+
 function resourceDelta(
   old: ResourceExposure | undefined,
   current: ResourceExposure | undefined,
+  space: PrincipalSpace,
+  align: (sets: ReaderSets | undefined) => Aligned,
 ): ResourceDelta | undefined {
   const resource = (current ?? old)?.resource;
   if (resource === undefined) return undefined;
   // Entries a derived exposure kept from its parent are unchanged by construction.
-  if (
-    old !== undefined &&
-    current !== undefined &&
-    old.readers === current.readers &&
-    old.potential === current.potential
-  )
+  if (old !== undefined && current !== undefined && old.sets === current.sets && old.potential === current.potential)
     return undefined;
-  // Both reader lists are sorted by principal id: walk them side by side.
-  const was = old?.readers ?? [];
-  const now = current?.readers ?? [];
-  const gained: AccessChange[] = [];
-  const lost: AccessChange[] = [];
-  for (let i = 0, j = 0; i < was.length || j < now.length; ) {
-    const a = was[i];
-    const b = now[j];
-    const order =
-      a === undefined ? 1 : b === undefined ? -1 : a.principal < b.principal ? -1 : a.principal > b.principal ? 1 : 0;
-    if (order <= 0) i++;
-    if (order >= 0) j++;
-    if (order === 0 && (a === b || (a?.access === b?.access && a?.access !== 'columns'))) continue;
-    const principal = (order <= 0 ? a : b)?.principal as PrincipalId;
-    const change = accessChange(principal, order <= 0 ? a : undefined, order >= 0 ? b : undefined);
-    if (grows(change)) gained.push(change);
-    if (shrinks(change)) lost.push(change);
-  }
+  const was = align(old?.sets);
+  const now = align(current?.sets);
+  const gained = grown(now, was);
+  const lost = grown(was, now);
+  // Readers of some columns on both sides may read other columns now.
+  const both = someColumnsOnBothSides(was, now);
+  if (both !== undefined)
+    for (const column of new Set([...was.columns, ...now.columns])) {
+      const from = was.columnReaders(column);
+      const to = now.columnReaders(column);
+      orInto(gained, within(both, to, from));
+      orInto(lost, within(both, from, to));
+    }
   const potentialGained = potentialDifference(current, old);
   const potentialLost = potentialDifference(old, current);
-  if (gained.length + lost.length + potentialGained.length + potentialLost.length === 0) return undefined;
+  if (isEmpty(gained) && isEmpty(lost) && potentialGained.length + potentialLost.length === 0) return undefined;
   return {
     resource,
     created: old === undefined,
     removed: current === undefined,
-    gained,
-    lost,
+    gained: accessChanges(gained, space, was, now),
+    lost: accessChanges(lost, space, was, now),
     potentialGained,
     potentialLost,
   };
 }
 
-function accessChange(principal: PrincipalId, before: Reader | undefined, after: Reader | undefined): AccessChange {
+/** Principals whose level in `a` is above their level in `b`. */
+function grown(a: Aligned, b: Aligned): Bitset {
+  const set = createBitset(a.readers.length * 32);
+  for (let i = 0; i < set.length; i++)
+    set[i] =
+      ((a.full[i] ?? 0) & ~(b.full[i] ?? 0)) |
+      ((a.allColumns[i] ?? 0) & ~(b.allColumns[i] ?? 0)) |
+      ((a.readers[i] ?? 0) & ~(b.readers[i] ?? 0));
+  return set;
+}
+
+/** Readers of some columns but not all, on both sides; undefined when there are none. */
+function someColumnsOnBothSides(a: Aligned, b: Aligned): Bitset | undefined {
+  if (a.readers === a.allColumns || b.readers === b.allColumns) return undefined;
+  let set: Bitset | undefined;
+  for (let i = 0; i < a.readers.length; i++) {
+    const word = (a.readers[i] ?? 0) & ~(a.allColumns[i] ?? 0) & (b.readers[i] ?? 0) & ~(b.allColumns[i] ?? 0);
+    if (word === 0) continue;
+    set ??= createBitset(a.readers.length * 32);
+    set[i] = word;
+  }
+  return set;
+}
+
+/** `scope ∩ has ∖ lacks`. */
+function within(scope: Bitset, has: Bitset, lacks: Bitset): Bitset {
+  const set = scope.slice();
+  for (let i = 0; i < set.length; i++) set[i] = (set[i] ?? 0) & (has[i] ?? 0) & ~(lacks[i] ?? 0);
+  return set;
+}
+
+function accessChanges(set: Bitset, space: PrincipalSpace, was: Aligned, now: Aligned): AccessChanges {
+  let indexes: number[] | undefined;
+  const sorted = () => {
+    if (indexes === undefined) {
+      indexes = bitsOf(set);
+      if (indexes.some((i) => i >= space.sortedUpTo))
+        indexes.sort((a, b) => compareText(space.ids[a] as string, space.ids[b] as string));
+    }
+    return indexes;
+  };
+  const levels = new Map<'before' | 'after', Record<AccessLevel, number>>();
+  let principals: PrincipalId[] | undefined;
+  let list: AccessChange[] | undefined;
+  const count = countBits(set);
   return {
-    principal,
-    before: before?.access ?? 'none',
-    after: after?.access ?? 'none',
-    ...(before?.columns === undefined ? {} : { columnsBefore: before.columns }),
-    ...(after?.columns === undefined ? {} : { columnsAfter: after.columns }),
+    count,
+    space,
+    set,
+    levels(side) {
+      let counts = levels.get(side);
+      if (counts === undefined) {
+        const sets = side === 'before' ? was : now;
+        const full = countShared(set, sets.full);
+        const filtered = countShared(set, sets.allColumns) - full;
+        const columns = countShared(set, sets.readers) - full - filtered;
+        counts = { full, filtered, columns, none: count - full - filtered - columns };
+        levels.set(side, counts);
+      }
+      return counts;
+    },
+    principals() {
+      principals ??= sorted().map((i) => space.ids[i] as PrincipalId);
+      return principals;
+    },
+    list() {
+      list ??= sorted().map((i) => accessChange(space.ids[i] as PrincipalId, i, was, now));
+      return list;
+    },
   };
 }
 
-/** More access: a higher level, or, staying at `columns`, a column not readable before. */
-function grows(change: AccessChange): boolean {
-  const order = compareAccess(change.after, change.before);
-  if (order !== 0) return order > 0;
-  return (
-    change.after === 'columns' && (change.columnsAfter ?? []).some((c) => !(change.columnsBefore ?? []).includes(c))
-  );
+function levelAt(sets: Aligned, index: number): AccessLevel {
+  if (!hasBit(sets.readers, index)) return 'none';
+  if (hasBit(sets.full, index)) return 'full';
+  return hasBit(sets.allColumns, index) ? 'filtered' : 'columns';
 }
 
-function shrinks(change: AccessChange): boolean {
-  const order = compareAccess(change.after, change.before);
-  if (order !== 0) return order < 0;
-  return (
-    change.after === 'columns' && (change.columnsBefore ?? []).some((c) => !(change.columnsAfter ?? []).includes(c))
-  );
+function accessChange(principal: PrincipalId, index: number, was: Aligned, now: Aligned): AccessChange {
+  const before = levelAt(was, index);
+  const after = levelAt(now, index);
+  const columns = (sets: Aligned) => sets.columns.filter((c) => hasBit(sets.columnReaders(c), index));
+  return {
+    principal,
+    before,
+    after,
+    ...(before === 'columns' ? { columnsBefore: columns(was) } : {}),
+    ...(after === 'columns' ? { columnsAfter: columns(now) } : {}),
+  };
 }
 
 /** Principals with a potential path in `a` that `b` does not give them, per routine. */

@@ -109,6 +109,8 @@ class EditState {
   readonly #principalsTouched = new Set<PrincipalId>();
   readonly #membersTouched = new Set<PrincipalId>();
   readonly #groupsTouched = new Set<PrincipalId>();
+  /** A membership or principal was taken away, or a membership's options replaced. */
+  #narrowed = false;
 
   constructor(snapshot: Snapshot) {
     this.#base = snapshot;
@@ -182,9 +184,11 @@ class EditState {
           return `membership of "${m.member}" in "${m.group}" names an unknown principal`;
         const shape = membershipProblem(m);
         if (shape !== undefined) return shape.message;
-        this.#memberships = this.#writableMemberships().filter(
+        const kept = this.#writableMemberships().filter(
           (x) => !(x.member === m.member && x.group === m.group && x.grantor === m.grantor),
         );
+        if (kept.length !== this.#writableMemberships().length) this.#narrowed = true;
+        this.#memberships = kept;
         this.#memberships.push(deepFreeze(m));
         this.#membersTouched.add(m.member);
         this.#groupsTouched.add(m.group);
@@ -193,6 +197,7 @@ class EditState {
       case 'remove-membership':
         this.#membersTouched.add(edit.member);
         this.#groupsTouched.add(edit.group);
+        this.#narrowed = true;
         this.#memberships = this.#writableMemberships().filter(
           (m) =>
             !(
@@ -245,8 +250,9 @@ class EditState {
   #removePrincipal(id: PrincipalId): string | undefined {
     if (!this.#principalMap.has(id)) return `no principal "${id}"`;
     this.#principalsTouched.add(id);
+    this.#narrowed = true;
     for (const m of this.#memberships ?? this.#base.memberships)
-      if (m.member === id || m.group === id) {
+      if (m.member === id || m.group === id || m.grantor === id) {
         this.#membersTouched.add(m.member);
         this.#groupsTouched.add(m.group);
       }
@@ -407,8 +413,14 @@ class EditState {
       principals: this.#principals === undefined ? base.principals : [...this.#principals.values()],
       principalById,
       memberships,
-      membershipsOf: this.#memberships === undefined ? base.membershipsOf : groupBy(memberships, (m) => m.member),
-      membersOf: this.#memberships === undefined ? base.membersOf : groupBy(memberships, (m) => m.group),
+      membershipsOf:
+        this.#memberships === undefined
+          ? base.membershipsOf
+          : regroup(memberships, base.membershipsOf, this.#membersTouched, (m) => m.member),
+      membersOf:
+        this.#memberships === undefined
+          ? base.membersOf
+          : regroup(memberships, base.membersOf, this.#groupsTouched, (m) => m.group),
       resources,
       resourceById: OverlayMap.derive(base.resourceById, changedResources, removedResources),
       grantsByResource,
@@ -417,6 +429,7 @@ class EditState {
     recordDerivation(derived, base, {
       principals: this.#principals !== undefined,
       memberships: this.#memberships !== undefined,
+      narrowed: this.#narrowed,
       defaultGrants: this.#defaultGrants !== undefined,
       resources: this.#touched,
       principalsTouched: this.#principalsTouched,
@@ -425,6 +438,24 @@ class EditState {
     });
     return ok(derived);
   }
+}
+
+/**
+ * Memberships grouped by member (or group) after edits: the base's lists, with the lists of the
+ * principals whose memberships the edits touched built again (in the order of `memberships`).
+ */
+function regroup(
+  memberships: readonly Membership[],
+  base: ReadonlyMap<PrincipalId, readonly Membership[]>,
+  touched: ReadonlySet<PrincipalId>,
+  key: (m: Membership) => PrincipalId,
+): ReadonlyMap<PrincipalId, readonly Membership[]> {
+  if (touched.size > 64) return groupBy(memberships, key);
+  const lists = new Map<PrincipalId, Membership[]>([...touched].map((id) => [id, []]));
+  for (const m of memberships) lists.get(key(m))?.push(m);
+  const emptied = [...lists].filter(([, list]) => list.length === 0).map(([id]) => id);
+  for (const id of emptied) lists.delete(id);
+  return OverlayMap.derive(base, lists, emptied);
 }
 
 function withChanges(resource: Resource, changes: ResourceChanges): Resource {

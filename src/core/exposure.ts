@@ -1,5 +1,5 @@
 import { accessSetsOf, affectedFor, type ResourceAccessSets } from './access-sets.ts';
-import { andInto, type Bitset, bitsOf, equalSets, hasBit, isEmpty } from './bitset.ts';
+import { andInto, type Bitset, bitsOf, createBitset, equalSets, hasBit, isEmpty, resized, setBit } from './bitset.ts';
 import { type Closures, loginsActingAs } from './closure.ts';
 import { compareText } from './collections.ts';
 import { changesSince, parentOf } from './lineage.ts';
@@ -35,10 +35,45 @@ export interface PotentialPath {
   readonly principals: readonly PrincipalId[];
 }
 
+/**
+ * The readers of one resource as sets over the login indexes of a snapshot's closures: cheap to
+ * compare, count and combine. `full` ⊆ `allColumns` ⊆ `readers`.
+ */
+export interface ReaderSets {
+  /** The index space of the sets. */
+  readonly closures: Closures;
+  /** Logins that read something. */
+  readonly readers: Bitset;
+  /** Readers of every column: `filtered` or `full`. */
+  readonly allColumns: Bitset;
+  /** Readers of every column and every row: `full`. */
+  readonly full: Bitset;
+  /** The resource's columns. */
+  readonly columns: readonly string[];
+  /** Readers of one column (empty for a column the resource does not have), computed on first use. */
+  columnReaders(column: string): Bitset;
+}
+
 export interface ResourceExposure {
   readonly resource: Resource;
+  readonly sets: ReaderSets;
+  /** Every reader, sorted by principal id; built from `sets` on first use. */
   readonly readers: readonly Reader[];
   readonly potential: readonly PotentialPath[];
+}
+
+/** An exposure entry whose list of readers is built from its sets when first read. */
+function exposureEntry(resource: Resource, sets: ReaderSets, potential: readonly PotentialPath[]): ResourceExposure {
+  let readers: readonly Reader[] | undefined;
+  return {
+    resource,
+    sets,
+    potential,
+    get readers() {
+      readers ??= listReaders(sets);
+      return readers;
+    },
+  };
 }
 
 /** A default grant that will expose resources not yet created, and to whom. */
@@ -76,11 +111,11 @@ export function computeExposure(snapshot: Snapshot, options: ExposureOptions = {
     .sort((a, b) => compareText(a.name, b.name))
     .map((resource) => {
       const access = sets.forResource(resource);
-      return {
+      return exposureEntry(
         resource,
-        readers: readersOf(sets.closures, access),
-        potential: routines.length === 0 ? NO_PATHS : potentialPaths(snapshot, access, routines),
-      };
+        readerSetsOf(sets.closures, access),
+        routines.length === 0 ? NO_PATHS : potentialPaths(snapshot, access, routines),
+      );
     });
   return {
     system: snapshot.system,
@@ -140,7 +175,7 @@ function derivedExposure(snapshot: Snapshot): Exposure | undefined {
     const old = previousById.get(resource.id);
     const untouched = old !== undefined && !affected(resource);
     if (untouched && !closuresChanged && !routinesChanged) {
-      resources.push(old.resource === resource ? old : { ...old, resource });
+      resources.push(old.resource === resource ? old : exposureEntry(resource, old.sets, old.potential));
       continue;
     }
     const access = sets.forResource(resource);
@@ -149,12 +184,12 @@ function derivedExposure(snapshot: Snapshot): Exposure | undefined {
     // access changes with them, whether or not the reader's own memberships did.
     const patch =
       closuresChanged && changedLogins !== undefined && changedCount <= PATCH_LIMIT && !readsWithOwnerRights(resource);
-    const readers =
+    const readerSets =
       !untouched || (closuresChanged && !patch)
-        ? readersOf(closures, access)
+        ? readerSetsOf(closures, access)
         : patch
-          ? patchReaders(closures, access, old.readers, changedLogins)
-          : old.readers;
+          ? patchReaderSets(closures, access, old.sets, changedLogins)
+          : old.sets;
     let potential =
       untouched && !closuresChanged && !routinesChanged
         ? old.potential
@@ -164,7 +199,11 @@ function derivedExposure(snapshot: Snapshot): Exposure | undefined {
     // The parent's list when equal: the delta then skips an unchanged resource at once.
     if (old !== undefined && potential !== old.potential && samePotential(potential, old.potential))
       potential = old.potential;
-    resources.push({ resource, readers, potential });
+    resources.push(
+      old !== undefined && old.sets === readerSets && old.potential === potential && old.resource === resource
+        ? old
+        : exposureEntry(resource, readerSets, potential),
+    );
   }
   resources.sort((a, b) => compareText(a.resource.name, b.resource.name));
   const containersTouched = [...changes.resources].some(
@@ -208,58 +247,40 @@ const NO_PATHS: readonly PotentialPath[] = Object.freeze([]);
 const PATCH_LIMIT = 64;
 
 /**
- * The parent's readers, with the access of the changed logins computed again. The parent's array
- * itself when none of them reads differently, so that the delta skips the resource at once.
+ * The parent's reader sets, with the access of the changed logins computed again. The parent's
+ * sets themselves when none of them reads differently, so that the delta skips the resource at once.
  */
-function patchReaders(
+function patchReaderSets(
   closures: Closures,
   access: ResourceAccessSets,
-  previous: readonly Reader[],
+  previous: ReaderSets,
   changed: Bitset,
-): readonly Reader[] {
-  // Readers are sorted by principal: find each changed login's old entry by binary search.
-  const replaced = new Map<number, Reader | undefined>();
-  const inserted: Reader[] = [];
+): ReaderSets {
+  const updates: { index: number; reader: Reader | undefined }[] = [];
   for (const index of bitsOf(changed)) {
-    const id = closures.ids[index] as PrincipalId;
-    const at = findReader(previous, id);
     const reader = readerAt(closures, access, index);
-    if (at < 0) {
-      if (reader !== undefined) inserted.push(reader);
-    } else if (!sameReader(previous[at] as Reader, reader)) replaced.set(at, reader);
+    if (!sameReader(readerIn(previous, index), reader)) updates.push({ index, reader });
   }
-  if (replaced.size === 0 && inserted.length === 0) return previous;
-  inserted.sort((a, b) => compareText(a.principal, b.principal));
-  // Merge the kept entries (in order) with the inserted ones (in order).
-  const merged: Reader[] = [];
-  let next = 0;
-  for (let i = 0; i < previous.length; i++) {
-    const entry = replaced.has(i) ? replaced.get(i) : previous[i];
-    if (entry === undefined) continue;
-    while (next < inserted.length && compareText((inserted[next] as Reader).principal, entry.principal) < 0)
-      merged.push(inserted[next++] as Reader);
-    merged.push(entry);
+  if (updates.length === 0) return previous;
+  const readers = resized(previous.readers, closures.size);
+  const allColumns = resized(previous.allColumns, closures.size);
+  const full = resized(previous.full, closures.size);
+  for (const { index, reader } of updates) {
+    const word = index >>> 5;
+    const bit = ~(1 << (index & 31));
+    readers[word] = (readers[word] ?? 0) & bit;
+    allColumns[word] = (allColumns[word] ?? 0) & bit;
+    full[word] = (full[word] ?? 0) & bit;
+    if (reader !== undefined) setBit(readers, index);
+    if (reader?.access === 'filtered' || reader?.access === 'full') setBit(allColumns, index);
+    if (reader?.access === 'full') setBit(full, index);
   }
-  while (next < inserted.length) merged.push(inserted[next++] as Reader);
-  return merged;
+  return readerSets(closures, access, readers, allColumns, full);
 }
 
-function findReader(readers: readonly Reader[], id: PrincipalId): number {
-  let low = 0;
-  let high = readers.length - 1;
-  while (low <= high) {
-    const middle = (low + high) >>> 1;
-    const principal = (readers[middle] as Reader).principal;
-    if (principal === id) return middle;
-    if (principal < id) low = middle + 1;
-    else high = middle - 1;
-  }
-  return -1;
-}
-
-function sameReader(a: Reader, b: Reader | undefined): boolean {
+function sameReader(a: Reader | undefined, b: Reader | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
   return (
-    b !== undefined &&
     a.access === b.access &&
     (a.columns ?? []).length === (b.columns ?? []).length &&
     (a.columns ?? []).every((c, i) => b.columns?.[i] === c)
@@ -326,27 +347,75 @@ export function accessOf(snapshot: Snapshot, principal: PrincipalId, resource: R
 }
 
 /**
- * Readers of one resource. The sets of logins that can act as someone who reads all rows, all
- * columns, or anything are found by walking `set` edges backwards from those acting identities;
- * only logins that read some columns and nothing more need their own roles scanned.
+ * The reader sets of one resource. The logins that can act as someone who reads anything, every
+ * column, or every row are found by walking `set` edges backwards from those acting identities.
  */
-function readersOf(closures: Closures, access: ResourceAccessSets): Reader[] {
-  const readers: Reader[] = [];
-  if (isEmpty(access.any)) return readers;
-  const candidates = loginsActingAs(closures, access.any);
-  andInto(candidates, access.sessionGate);
-  // Without column grants or row security the three sets coincide: walk once.
-  const filtered = equalSets(access.allColumns, access.any) ? candidates : loginsActingAs(closures, access.allColumns);
-  const full = equalSets(access.allRows, access.allColumns) ? filtered : loginsActingAs(closures, access.allRows);
-  for (const index of bitsOf(candidates)) {
-    const principal = closures.ids[index] as PrincipalId;
-    if (hasBit(full, index)) readers.push({ principal, access: 'full' });
-    else if (hasBit(filtered, index)) readers.push({ principal, access: 'filtered' });
-    else {
-      const reader = readerAt(closures, access, index);
-      if (reader !== undefined) readers.push(reader);
-    }
+function readerSetsOf(closures: Closures, access: ResourceAccessSets): ReaderSets {
+  if (isEmpty(access.any)) {
+    const none = createBitset(closures.size);
+    return readerSets(closures, access, none, none, none);
   }
+  const readers = loginsActingAs(closures, access.any);
+  andInto(readers, access.sessionGate);
+  // Without column grants or row security the three sets coincide: walk once.
+  const allColumns = equalSets(access.allColumns, access.any)
+    ? readers
+    : within(loginsActingAs(closures, access.allColumns), readers);
+  const full = equalSets(access.allRows, access.allColumns)
+    ? allColumns
+    : within(loginsActingAs(closures, access.allRows), readers);
+  return readerSets(closures, access, readers, allColumns, full);
+}
+
+function within(set: Bitset, bounds: Bitset): Bitset {
+  andInto(set, bounds);
+  return set;
+}
+
+function readerSets(
+  closures: Closures,
+  access: ResourceAccessSets,
+  readers: Bitset,
+  allColumns: Bitset,
+  full: Bitset,
+): ReaderSets {
+  const byColumn = new Map<string, Bitset>();
+  return {
+    closures,
+    readers,
+    allColumns,
+    full,
+    columns: access.resource.columns.map((c) => c.name),
+    columnReaders(column) {
+      let set = byColumn.get(column);
+      if (set === undefined) {
+        const acting = access.byColumn.get(column);
+        set =
+          acting === undefined
+            ? createBitset(closures.size)
+            : acting === access.allColumns
+              ? allColumns
+              : within(loginsActingAs(closures, acting), readers);
+        byColumn.set(column, set);
+      }
+      return set;
+    },
+  };
+}
+
+/** The reader at one login index of the sets' closures, or undefined when it reads nothing. */
+export function readerIn(sets: ReaderSets, index: number): Reader | undefined {
+  if (!hasBit(sets.readers, index)) return undefined;
+  const principal = sets.closures.ids[index] as PrincipalId;
+  if (hasBit(sets.full, index)) return { principal, access: 'full' };
+  if (hasBit(sets.allColumns, index)) return { principal, access: 'filtered' };
+  return { principal, access: 'columns', columns: sets.columns.filter((c) => hasBit(sets.columnReaders(c), index)) };
+}
+
+/** Every reader in the sets, sorted by principal id. */
+function listReaders(sets: ReaderSets): Reader[] {
+  const { closures } = sets;
+  const readers = bitsOf(sets.readers).map((index) => readerIn(sets, index) as Reader);
   // Principals added by a change are numbered after the others: their readers need sorting in.
   return closures.sortedUpTo < closures.size ? readers.sort((a, b) => compareText(a.principal, b.principal)) : readers;
 }

@@ -9,6 +9,11 @@ import type { Snapshot } from './snapshot.ts';
 export interface SnapshotChanges {
   readonly principals: boolean;
   readonly memberships: boolean;
+  /**
+   * A membership or a principal may have been taken away (or a membership's options replaced): who
+   * holds a group's privileges may have shrunk. Without it, changes to memberships only add.
+   */
+  readonly narrowed: boolean;
   readonly defaultGrants: boolean;
   /** Resources added, removed or updated, or whose grants changed. */
   readonly resources: ReadonlySet<ResourceId>;
@@ -33,6 +38,7 @@ export function changesSince(snapshot: Snapshot, ancestor: Snapshot): SnapshotCh
   const groupsTouched = new Set<PrincipalId>();
   let principals = false;
   let memberships = false;
+  let narrowed = false;
   let defaultGrants = false;
   let current = snapshot;
   for (let steps = 0; current !== ancestor; steps++) {
@@ -40,6 +46,7 @@ export function changesSince(snapshot: Snapshot, ancestor: Snapshot): SnapshotCh
     if (parent === undefined || steps > 10_000) return undefined;
     principals ||= parent.changes.principals;
     memberships ||= parent.changes.memberships;
+    narrowed ||= parent.changes.narrowed;
     defaultGrants ||= parent.changes.defaultGrants;
     for (const id of parent.changes.resources) resources.add(id);
     for (const id of parent.changes.principalsTouched) principalsTouched.add(id);
@@ -47,7 +54,16 @@ export function changesSince(snapshot: Snapshot, ancestor: Snapshot): SnapshotCh
     for (const id of parent.changes.groupsTouched) groupsTouched.add(id);
     current = parent.base;
   }
-  return { principals, memberships, defaultGrants, resources, principalsTouched, membersTouched, groupsTouched };
+  return {
+    principals,
+    memberships,
+    narrowed,
+    defaultGrants,
+    resources,
+    principalsTouched,
+    membersTouched,
+    groupsTouched,
+  };
 }
 
 /** The snapshot `snapshot` was derived from, if any. */

@@ -1,6 +1,19 @@
 import { accessSetsOf } from './access-sets.ts';
-import { type Bitset, hasBit } from './bitset.ts';
-import { type PrincipalId, PUBLIC_ID, type Resource } from './model.ts';
+import {
+  andInto,
+  andNotInto,
+  type Bitset,
+  bitsOf,
+  countBits,
+  createBitset,
+  hasBit,
+  isEmpty,
+  setBit,
+  takeShared,
+} from './bitset.ts';
+import { type Closures, renumbered } from './closure.ts';
+import { compareText } from './collections.ts';
+import { type Membership, type PrincipalId, PUBLIC_ID, type Resource } from './model.ts';
 import type { Snapshot } from './snapshot.ts';
 
 /**
@@ -117,4 +130,167 @@ export function createRouteFinder(
       }
     }
   };
+}
+
+/** A route without its reader: `acting` is there only when the reader acts as another identity. */
+export type RouteShape = Omit<AccessRoute, 'acting'> & { readonly acting?: PrincipalId };
+
+/** Readers of one resource that read it by the same route. */
+export interface RouteGroup {
+  /** Undefined when Firebreak found no route it can summarise. */
+  readonly route: RouteShape | undefined;
+  /** The readers, as a set over the snapshot's principal numbering. */
+  readonly members: Bitset;
+}
+
+/**
+ * Groups readers of a resource by the route of their access, giving each the route
+ * {@link accessRoute} gives it. Readers who read every row as themselves are grouped a set at a
+ * time (superusers, then the holders of each grant in the order accessRoute tries them, then the
+ * direct members of the holder they inherit through); readers who read through another identity
+ * are traced one by one with `traceOne`, at most `limit` of them, and the rest counted as untraced.
+ */
+export function groupByRoute(
+  snapshot: Snapshot,
+  resource: Resource,
+  readers: { readonly ids: readonly PrincipalId[]; readonly set: Bitset },
+  traceOne: (principal: PrincipalId, resource: Resource) => AccessRoute | undefined,
+  limit: number,
+): { readonly groups: readonly RouteGroup[]; readonly untraced: number } {
+  const engine = accessSetsOf(snapshot);
+  const { closures } = engine;
+  const sets = engine.forResource(resource);
+  const principals = renumbered(readers.set, readers.ids, closures);
+  const groups: RouteGroup[] = [];
+  const add = (route: RouteShape | undefined, members: Bitset | undefined) => {
+    if (members !== undefined && !isEmpty(members)) groups.push({ route, members });
+  };
+  // Readers acting as themselves: `actAs` starts with the reader, so accessRoute picks it.
+  const self = principals.slice();
+  andInto(self, sets.allRows);
+  add({ holder: { kind: 'superuser' } }, takeShared(self, closures.superusers));
+  const grants = (snapshot.grantsByResource.get(resource.id) ?? []).filter(
+    (g) => g.privilege === snapshot.readPrivilege,
+  );
+  const tried = [...grants.filter((g) => g.column === undefined), ...grants.filter((g) => g.column !== undefined)];
+  for (const grant of tried) {
+    const part = isEmpty(self) ? undefined : takeShared(self, closures.heldBy(grant.principal));
+    if (part === undefined) continue;
+    const holder = {
+      kind: 'grant' as const,
+      principal: grant.principal,
+      ...(grant.column === undefined ? {} : { column: grant.column }),
+    };
+    groupThrough(part, grant.principal, holder);
+  }
+  for (const blanket of snapshot.blanketGrants) {
+    if (blanket.privilege !== snapshot.readPrivilege || !blanket.kinds.includes(resource.kind)) continue;
+    const part = isEmpty(self) ? undefined : takeShared(self, closures.heldBy(blanket.principal));
+    if (part === undefined) continue;
+    groupThrough(part, blanket.principal, { kind: 'blanket', principal: blanket.principal, reason: blanket.reason });
+  }
+  add(undefined, self);
+
+  // Readers acting as another identity: one by one.
+  const others = principals.slice();
+  andNotInto(others, sets.allRows);
+  const traced = new Map<string, { route: RouteShape | undefined; members: Bitset }>();
+  let tracedCount = 0;
+  for (const index of bitsOf(others)) {
+    if (tracedCount >= limit) break;
+    tracedCount++;
+    const principal = closures.ids[index] as PrincipalId;
+    const found = traceOne(principal, resource);
+    const route = found === undefined ? undefined : shapeOf(found, principal);
+    const key = routeKey(route);
+    let group = traced.get(key);
+    if (group === undefined) {
+      group = { route, members: createBitset(closures.size) };
+      traced.set(key, group);
+    }
+    setBit(group.members, index);
+  }
+  for (const group of traced.values()) add(group.route, group.members);
+  return { groups, untraced: countBits(others) - tracedCount };
+
+  /** Splits readers holding through `holder` by the direct member of it they inherit through. */
+  function groupThrough(part: Bitset, holder: PrincipalId, kind: RouteShape['holder']): void {
+    if (holder === PUBLIC_ID) {
+      add({ holder: kind }, part);
+      return;
+    }
+    const { direct, itself } = directMembers(snapshot, holder);
+    add({ holder: kind }, takeShared(part, itself));
+    for (const member of direct) {
+      if (isEmpty(part)) break;
+      add({ holder: kind, through: member }, takeShared(part, closures.heldBy(member)));
+    }
+    add({ holder: kind }, part);
+  }
+}
+
+const directMemberSets = new WeakMap<
+  Closures,
+  WeakMap<readonly Membership[], { readonly direct: readonly PrincipalId[]; readonly itself: Bitset }>
+>();
+
+/**
+ * A holder's direct inheriting members that others can inherit through, in order, and the set of
+ * all its direct inheriting members with the holder. Kept per numbering and member list: a snapshot
+ * derived by edits shares the lists the edits did not touch.
+ */
+function directMembers(
+  snapshot: Snapshot,
+  holder: PrincipalId,
+): { readonly direct: readonly PrincipalId[]; readonly itself: Bitset } {
+  const { closures } = accessSetsOf(snapshot);
+  const members = snapshot.membersOf.get(holder) ?? NO_MEMBERS;
+  let known = directMemberSets.get(closures);
+  if (known === undefined) {
+    known = new WeakMap();
+    directMemberSets.set(closures, known);
+  }
+  let entry = members === NO_MEMBERS ? undefined : known.get(members);
+  if (entry === undefined) {
+    const direct = members.filter((m) => m.inherit).map((m) => m.member);
+    const itself = createBitset(closures.size);
+    for (const id of [holder, ...direct]) {
+      const index = closures.indexOf.get(id);
+      if (index !== undefined) setBit(itself, index);
+    }
+    // A direct member without inheriting members of its own is in `itself`: only the others are
+    // anyone's way through.
+    const through = direct.filter((id) => (snapshot.membersOf.get(id) ?? []).some((m) => m.inherit));
+    entry = { direct: through, itself };
+    if (members !== NO_MEMBERS) known.set(members, entry);
+  }
+  return entry;
+}
+
+const NO_MEMBERS: readonly Membership[] = Object.freeze([]);
+
+/** A key equal for equal route shapes. */
+export function routeKey(route: RouteShape | undefined): string {
+  if (route === undefined) return '';
+  const { holder } = route;
+  const detail =
+    holder.kind === 'superuser'
+      ? ''
+      : holder.kind === 'grant'
+        ? `${holder.principal}\u0000${holder.column ?? ''}`
+        : `${holder.principal}\u0000${holder.reason}`;
+  return `${route.acting ?? ''}\u0000${holder.kind}\u0000${detail}\u0000${route.through ?? ''}`;
+}
+
+/** The principals of a set over the snapshot's numbering, sorted by id. */
+export function principalsIn(snapshot: Snapshot, set: Bitset): PrincipalId[] {
+  const { closures } = accessSetsOf(snapshot);
+  const indexes = bitsOf(set);
+  const ids = indexes.map((i) => closures.ids[i] as PrincipalId);
+  return indexes.some((i) => i >= closures.sortedUpTo) ? ids.sort(compareText) : ids;
+}
+
+function shapeOf(route: AccessRoute, principal: PrincipalId): RouteShape {
+  const { acting, ...rest } = route;
+  return acting === principal ? rest : route;
 }

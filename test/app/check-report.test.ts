@@ -5,13 +5,16 @@ import { buildSnapshot, group, table, user } from '../support/build-snapshot.ts'
 
 const pii = [{ name: 'pii', source: { kind: 'manifest' as const } }];
 
-/** `analysts` with `members` logins, `ops` alone, and two labelled tables nobody reads yet. */
-function system(members: number): Snapshot {
+/**
+ * `analysts` with `members` logins, `ops` alone, and two labelled tables nobody reads yet. Members
+ * inherit the group's privileges, or (`inherit: false`) read only after SET ROLE analysts.
+ */
+function system(members: number, inherit = true): Snapshot {
   const analysts = Array.from({ length: members }, (_, i) => user(`a${String(i).padStart(3, '0')}`));
   const memberships: Membership[] = analysts.map((a) => ({
     member: a.id,
     group: 'analysts',
-    inherit: true,
+    inherit,
     set: true,
     admin: false,
   }));
@@ -62,22 +65,40 @@ describe('the check report', () => {
     ]);
   });
 
-  it('shares the tracing budget between resources and counts the principals left untraced', () => {
-    // 2 resources share 300 pairs: 150 each, raised to the per-resource floor of 200.
-    const gained = report(system(250), { pairs: 300, perResource: 200 }).gained;
+  it('groups readers acting as themselves whatever their number, without tracing each', () => {
+    const salaries = report(system(250), { pairs: 1, perResource: 1 }).gained.find((g) => g.resource === 'hr.salaries');
+    expect(salaries?.untraced).toBe(0);
+    expect(salaries?.paths.map((p) => [p.via, p.count])).toEqual([
+      ['grant to analysts', 250],
+      ['grant to ops', 1],
+    ]);
+    expect(salaries?.paths[0]?.principals).toHaveLength(250);
+  });
+
+  it('traces readers who act as another identity one by one, sharing the budget between resources', () => {
+    // 2 resources share 300 traces: 150 each, raised to the per-resource floor of 200.
+    const gained = report(system(250, false), { pairs: 300, perResource: 200 }).gained;
     const salaries = gained.find((g) => g.resource === 'hr.salaries');
     const reviews = gained.find((g) => g.resource === 'hr.reviews');
     expect(salaries?.principals).toHaveLength(251);
-    expect(salaries?.untraced).toBe(51);
+    expect(salaries?.untraced).toBe(50);
     expect(reviews?.untraced).toBe(50);
     const paths = salaries?.paths ?? [];
-    expect(paths.reduce((sum, p) => sum + p.count, 0)).toBe(200);
+    expect(paths.map((p) => [p.via, p.count])).toEqual([
+      ['SET ROLE analysts → grant to analysts', 200],
+      ['grant to ops', 1],
+    ]);
     const listed = paths.flatMap((p) => p.principals);
-    expect(new Set(listed).size).toBe(200);
+    expect(new Set(listed).size).toBe(201);
     expect(listed.every((p) => salaries?.principals.includes(p))).toBe(true);
-    expect(paths.every((p) => p.via === 'grant to analysts' || p.via === 'grant to ops')).toBe(true);
     // With a larger budget the per-resource share grows past the floor.
-    const roomy = report(system(250), { pairs: 1_000, perResource: 200 }).gained;
+    const roomy = report(system(250, false), { pairs: 1_000, perResource: 200 }).gained;
     expect(roomy.map((g) => g.untraced)).toEqual([0, 0]);
+  });
+
+  it('serialises the lazily built principal lists', () => {
+    const gained = JSON.parse(JSON.stringify(report(system(3)).gained));
+    expect(gained[0].principals).toEqual(['a000', 'a001', 'a002', 'ops']);
+    expect(gained[0].paths[0].principals).toEqual(['a000', 'a001', 'a002']);
   });
 });

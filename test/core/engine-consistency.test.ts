@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   accessOf,
+  accessRoute,
   accessSetsOf,
   applyEdits,
   childrenOf,
@@ -10,6 +11,7 @@ import {
   explainAccess,
   exposureOf,
   type Grant,
+  groupByRoute,
   hasBit,
   type Membership,
   PUBLIC_ID,
@@ -264,5 +266,52 @@ describe('route finder', () => {
         }
     }
     expect(routed).toBeGreaterThan(1500);
+  });
+});
+
+describe('grouping readers by route', () => {
+  const seed = baseSeed();
+  it(`gives each reader the route accessRoute gives it, and every reader exactly once (base seed ${seed})`, () => {
+    let grouped = 0;
+    for (let i = 0; i < 1500; i++) {
+      const snapshot = randomSystem(createRandom((seed + 11 + i) >>> 0));
+      const { closures } = accessSetsOf(snapshot);
+      for (const resource of snapshot.resources.filter((r) => r.readable)) {
+        const context = `seed ${(seed + 11 + i) >>> 0}, ${resource.id}`;
+        const readers = snapshot.principals.filter(
+          (p) => p.login && (accessOf(snapshot, p.id, resource)?.access ?? 'none') !== 'none',
+        );
+        const set = new Uint32Array((closures.size + 31) >>> 5);
+        for (const reader of readers) {
+          const index = closures.indexOf.get(reader.id) ?? -1;
+          set[index >>> 5] = (set[index >>> 5] ?? 0) | (1 << (index & 31));
+        }
+        const { groups, untraced } = groupByRoute(
+          snapshot,
+          resource,
+          { ids: closures.ids, set },
+          (principal, r) => accessRoute(snapshot, principal, r),
+          Number.POSITIVE_INFINITY,
+        );
+        expect(untraced, context).toBe(0);
+        const seen = new Map<string, unknown>();
+        for (const group of groups)
+          for (let index = 0; index < closures.size; index++)
+            if (hasBit(group.members, index)) {
+              const id = closures.ids[index] as string;
+              expect(seen.has(id), `${context}: ${id} in two groups`).toBe(false);
+              seen.set(id, group.route === undefined ? undefined : { acting: id, ...group.route });
+            }
+        for (const reader of readers) {
+          expect(seen.has(reader.id), `${context}: ${reader.id} in no group`).toBe(true);
+          expect(seen.get(reader.id), `${context}: route of ${reader.id}`).toEqual(
+            accessRoute(snapshot, reader.id, resource),
+          );
+          grouped++;
+        }
+        expect(seen.size, context).toBe(readers.length);
+      }
+    }
+    expect(grouped).toBeGreaterThan(1500);
   });
 });

@@ -218,7 +218,10 @@ describe('the demo warehouse', () => {
     if (!outcome.ok) throw new Error(outcome.reason);
     const delta = computeDelta(before, classify(outcome.after, { rules: [] }));
     const users = delta.resources.find((r) => r.resource.name === 'identity.users');
-    expect(users?.gained.find((c) => c.principal === AI_AGENT)).toMatchObject({ before: 'columns', after: 'full' });
+    expect(users?.gained.list().find((c) => c.principal === AI_AGENT)).toMatchObject({
+      before: 'columns',
+      after: 'full',
+    });
   });
 });
 

@@ -54,7 +54,7 @@ describe('replaying a change in the sandbox', () => {
     expect(grantsTo(outcome.after, 'bob')).toEqual(['SELECT']);
     const delta = computeDelta(classify(before, { rules: [] }), classify(outcome.after, { rules: [] }));
     const salaries = delta.resources.find((r) => r.resource.name === 'hr.salaries');
-    expect(salaries?.gained).toEqual([{ principal: 'bob', before: 'none', after: 'full' }]);
+    expect(salaries?.gained.list()).toEqual([{ principal: 'bob', before: 'none', after: 'full' }]);
   });
 
   it('stops a DO block that loops forever at the timeout and gives no answer', async () => {

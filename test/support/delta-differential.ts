@@ -76,7 +76,7 @@ export async function checkChange(
       ['gained', resource.gained],
       ['lost', resource.lost],
     ] as const)
-      for (const change of changes)
+      for (const change of changes.list())
         if (change.principal.startsWith(spec.prefix))
           predictedChanges.add(
             `${kind} ${change.principal} ${resource.resource.name}: ${show(change.before, change.columnsBefore)} → ${show(change.after, change.columnsAfter)}`,

@@ -82,6 +82,7 @@ function tableOf(types: CelScope['types']): TypeTable {
       const list = /^list<(.+)>$/.exec(type)?.[1];
       if (list !== undefined) {
         const item = converterOf(list);
+        if (item === identity) return identity;
         return (value) => (Array.isArray(value) ? value.map(item) : value);
       }
       return converters.get(type) ?? identity;
@@ -94,7 +95,21 @@ function tableOf(types: CelScope['types']): TypeTable {
       converters.set(name, (value) => {
         if (value === null || typeof value !== 'object') return value;
         const object = new ctor() as Record<string, unknown>;
-        for (const [field, convert] of convertField) object[field] = convert((value as Record<string, unknown>)[field]);
+        for (const [field, convert] of convertField) {
+          // A field computed on demand (a long list of principals) stays so: read only if a rule asks.
+          const lazy = Object.getOwnPropertyDescriptor(value, field)?.get;
+          if (lazy === undefined) object[field] = convert((value as Record<string, unknown>)[field]);
+          else {
+            let converted: { value: unknown } | undefined;
+            Object.defineProperty(object, field, {
+              enumerable: true,
+              get: () => {
+                converted ??= { value: convert(lazy.call(value)) };
+                return converted.value;
+              },
+            });
+          }
+        }
         return object;
       });
     }
