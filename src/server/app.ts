@@ -8,6 +8,7 @@ import { OPENAPI } from './openapi.ts';
 import { approvalRoutes } from './routes/approvals.ts';
 import { recordRoutes } from './routes/records.ts';
 import { systemRoutes } from './routes/systems.ts';
+import { cachedAuthentication } from './token-cache.ts';
 import { webRoutes } from './web/routes.ts';
 
 export interface ServerDeps {
@@ -20,6 +21,8 @@ export interface ServerDeps {
   readonly approvalTtlMs?: number;
   /** Structured log lines (JSON); never given a token or a request body. */
   readonly log?: (event: Record<string, unknown>) => void;
+  /** How long a verified API token is trusted before the store is asked again (default 1 s; 0: always ask). */
+  readonly tokenCacheMs?: number;
 }
 
 export type ApiEnv = { Variables: { token: TokenRecord; store: Store; metrics: ServerMetrics } };
@@ -34,6 +37,11 @@ export const MAX_BODY_BYTES = 256 * 1024;
 export function createApp(deps: ServerDeps): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
   const metrics = createMetrics();
+  const authenticate = cachedAuthentication(
+    (token) => deps.store.authenticate(token),
+    deps.tokenCacheMs,
+    deps.clock === undefined ? undefined : () => (deps.clock as () => Date)().getTime(),
+  );
 
   // One structured line per request: never the token, never a body.
   app.use('*', async (c, next) => {
@@ -89,7 +97,7 @@ export function createApp(deps: ServerDeps): Hono<ApiEnv> {
     const header = c.req.header('authorization') ?? '';
     const match = /^Bearer (\S+)$/i.exec(header);
     if (match === null) throw new ApiError('unauthenticated', 'send a token: Authorization: Bearer fbk_…');
-    const token = await deps.store.authenticate(match[1] as string);
+    const token = await authenticate(match[1] as string);
     if (token === undefined) throw new ApiError('unauthenticated', 'the token is unknown or revoked');
     c.set('token', token);
     c.set('store', deps.store);

@@ -98,10 +98,29 @@ describe('the HTTP API', () => {
       expect(response.status).toBe(401);
       expect((await body(response)).error.code).toBe('unauthenticated');
     }
+  });
+
+  it('trusts a verified token for at most a second, then asks the store again and refuses it once revoked', async () => {
+    let now = Date.parse('2026-11-26T12:00:00Z');
+    const clocked = createApp({ store, clock: () => new Date(now) });
+    const whoami = (token: string) =>
+      clocked.request('/api/v1/whoami', { headers: { authorization: `Bearer ${token}` } });
     const revoked = await store.createToken({ name: 'temp', role: 'viewer', by: 'user:test' });
-    expect((await call('/api/v1/whoami', { token: revoked.token })).status).toBe(200);
+    expect((await whoami(revoked.token)).status).toBe(200);
     await store.revokeToken(revoked.record.id, 'user:test');
-    expect((await call('/api/v1/whoami', { token: revoked.token })).status).toBe(401);
+    now += 999;
+    expect((await whoami(revoked.token)).status).toBe(200);
+    now += 2;
+    const refused = await whoami(revoked.token);
+    expect(refused.status).toBe(401);
+    expect((await body(refused)).error.code).toBe('unauthenticated');
+    // Without the cache, revocation applies at once.
+    const uncached = createApp({ store, tokenCacheMs: 0 });
+    const other = await store.createToken({ name: 'temp2', role: 'viewer', by: 'user:test' });
+    const ask = () => uncached.request('/api/v1/whoami', { headers: { authorization: `Bearer ${other.token}` } });
+    expect((await ask()).status).toBe(200);
+    await store.revokeToken(other.record.id, 'user:test');
+    expect((await ask()).status).toBe(401);
   });
 
   it('lets an approver approve, and records who refused and why when others try', async () => {
