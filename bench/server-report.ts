@@ -25,7 +25,7 @@ const PIECE_NAMES: Readonly<Record<PieceId, string>> = {
   readSnapshot: 'snapshot read (source.readSnapshot: catalog queries, validation, normalise)',
   checkNotRecorded: 'check, not recorded (checkChange without a store: read, classify, analyse, policy)',
   recordDecision: 'recording the decision (store.recordDecision: one ledger append)',
-  authenticate: 'token lookup (store.authenticate, made by every API request)',
+  authenticate: 'token lookup (store.authenticate; a token is looked up once a second at most)',
   bare: 'a bare node:http server: the same POST, a report-sized answer (the floor)',
   healthz: 'GET /healthz (HTTP and routing only)',
   whoami: 'GET /api/v1/whoami (+ bearer token lookup)',

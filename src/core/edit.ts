@@ -258,6 +258,8 @@ class EditState {
       }
     for (const r of this.#allResources())
       if (r.owner === id) return `"${id}" cannot be removed: it owns ${r.name} (reassign or drop what it owns first)`;
+    if (this.#base.blanketGrants.some((b) => b.principal === id))
+      return `"${id}" cannot be removed: it holds a blanket grant (a predefined role)`;
     this.#writablePrincipals().delete(id);
     this.#memberships = this.#writableMemberships().filter(
       (m) => m.member !== id && m.group !== id && m.grantor !== id,

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
+  type AccessDelta,
   accessOf,
   accessRoute,
   accessSetsOf,
   applyEdits,
   childrenOf,
+  computeDelta,
   computeExposure,
   createRouteFinder,
   type Edit,
@@ -136,7 +138,7 @@ function randomEdits(random: Random, snapshot: Snapshot): Edit[] {
   const edits: Edit[] = [];
   for (let i = 0; i < random.int(1, 3); i++) {
     // With nothing readable left, only a resource can be added.
-    const roll = readable.length === 0 ? 6 : random.int(0, 7);
+    const roll = readable.length === 0 ? 6 : random.int(0, 9);
     const existing = snapshot.memberships[random.int(0, snapshot.memberships.length - 1)];
     if (roll === 0 && existing !== undefined)
       edits.push({ kind: 'remove-membership', member: existing.member, group: existing.group });
@@ -188,9 +190,40 @@ function randomEdits(random: Random, snapshot: Snapshot): Edit[] {
           labels: [{ name: 'pii', source: { kind: 'manifest' } }],
         }),
       });
-    else edits.push({ kind: 'remove-resource', resource: random.pick(readable).id, ifExists: true });
+    else if (roll === 7) edits.push({ kind: 'remove-resource', resource: random.pick(readable).id, ifExists: true });
+    else if (roll === 8) {
+      // A new principal is numbered after the others, and may join a group at once.
+      const added = random.chance(0.7) ? user(`n${random.int(0, 999_999)}`) : group(`m${random.int(0, 999_999)}`);
+      edits.push({ kind: 'add-principal', principal: added });
+      if (random.chance(0.6))
+        edits.push({
+          kind: 'add-membership',
+          membership: {
+            member: added.id,
+            group: random.pick(ids),
+            inherit: random.chance(0.7),
+            set: true,
+            admin: false,
+          },
+        });
+    } else {
+      // Fails when the principal owns something; the edits are then skipped.
+      edits.push({ kind: 'remove-principal', principal: random.pick(ids) });
+    }
   }
   return edits;
+}
+
+/** Every change of a delta as text, with the counts it reports. */
+function deltaPairs(delta: AccessDelta): string[] {
+  return [
+    `gaining ${delta.principalsGaining}, losing ${delta.principalsLosing}, resources ${delta.resourcesGaining}/${delta.resourcesAffected}`,
+    ...delta.resources.flatMap((r) => [
+      `${r.resource.id}: ${JSON.stringify([r.gained.levels('after'), r.lost.levels('before')])}`,
+      ...r.gained.list().map((c) => `+ ${r.resource.id} ${JSON.stringify(c)}`),
+      ...r.lost.list().map((c) => `- ${r.resource.id} ${JSON.stringify(c)}`),
+    ]),
+  ];
 }
 
 /** The same state built from scratch, with no parent to take anything from. */
@@ -211,11 +244,16 @@ describe('incremental exposure', () => {
       for (let round = 0; round < 3; round++) {
         const applied = applyEdits(snapshot, randomEdits(random, snapshot));
         if (!applied.ok) continue;
+        const previous = snapshot;
         snapshot = applied.value;
         const context = `seed ${(seed + 104729 + i) >>> 0}, round ${round}`;
         const incremental = exposureOf(snapshot).resources.map((e) => [e.resource.id, e.readers]);
         const full = computeExposure(rebuilt(snapshot)).resources.map((e) => [e.resource.id, e.readers]);
         expect(incremental, context).toEqual(full);
+        // The delta over the shared numbering equals the delta of two unrelated snapshots.
+        expect(deltaPairs(computeDelta(previous, snapshot)), `${context}, delta`).toEqual(
+          deltaPairs(computeDelta(rebuilt(previous), rebuilt(snapshot))),
+        );
         const fresh = rebuilt(snapshot);
         for (const container of ['f', ...snapshot.resources.map((r) => r.id)])
           expect(childrenOf(snapshot, container), `${context}, children of ${container}`).toEqual(
