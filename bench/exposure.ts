@@ -178,8 +178,9 @@ async function snapshotBreakdown(db: Queryable, memory: MemoryPeak) {
 }
 
 /**
- * Runs classify → closures (accessSetsOf) → computeExposure `repeat` times. classify returns a new
- * snapshot each time, and the access sets are memoised per snapshot, so every run computes afresh.
+ * Runs classify → closures (accessSetsOf) → computeExposure `repeat` times. classify is memoised
+ * per snapshot and rules object, and the access sets per snapshot: each run passes rules of its
+ * own, so that it classifies afresh and gets a new snapshot, and computes everything again.
  */
 function measureInMemory(snapshot: Snapshot, repeat: number, memory: MemoryPeak) {
   const times = { classify: [] as number[], closure: [] as number[], exposure: [] as number[], both: [] as number[] };
@@ -187,7 +188,8 @@ function measureInMemory(snapshot: Snapshot, repeat: number, memory: MemoryPeak)
   for (let i = 0; i < repeat; i++) {
     exposure = undefined;
     collectGarbage();
-    const classified = timedSync(() => classify(snapshot, RULES));
+    const rules: ClassificationRules = { ...RULES };
+    const classified = timedSync(() => classify(snapshot, rules));
     const labelled = classified.value;
     const closure = timedSync(() => accessSetsOf(labelled));
     const computed = timedSync(() => computeExposure(labelled));
