@@ -1,4 +1,4 @@
-import { andInto, type Bitset, createBitset, equalSets, hasBit, orInto } from './bitset.ts';
+import { andInto, andNotInto, type Bitset, createBitset, equalSets, hasBit, orInto } from './bitset.ts';
 import { type Closures, computeClosures, deriveClosures } from './closure.ts';
 import { changesSince, parentOf } from './lineage.ts';
 import type { Gate, Resource, ResourceId } from './model.ts';
@@ -126,17 +126,26 @@ function createAccessSets(snapshot: Snapshot, reuse: Reuse | undefined): AccessS
   const holderCache = new Map<string, Bitset>();
   // After a change to memberships, a resource whose grantees' holders did not change keeps the
   // parent's holders (same principals, same superusers).
+  // When only holders were added (memberships added, principals made superusers), every holder
+  // set is the parent's plus the new superusers and the holders of the groups that changed.
+  const parentSuperusers = reuse?.engine.closures.superusers;
+  const sameSuperusers = parentSuperusers !== undefined && equalSets(superusers, parentSuperusers);
+  const addedSuperusers =
+    reuse?.grown === true && parentSuperusers !== undefined && !sameSuperusers && contains(superusers, parentSuperusers)
+      ? without(superusers, parentSuperusers)
+      : undefined;
   const parentEngine =
     reuse !== undefined &&
     !reuse.sameClosures &&
     closures.size === reuse.engine.closures.size &&
-    equalSets(closures.superusers, reuse.engine.closures.superusers)
+    (sameSuperusers || addedSuperusers !== undefined)
       ? reuse.engine
       : undefined;
   const changedGroups = closures.changedGroups ?? new Set<string>();
   const sameHolders = (privilege: string, resource: Resource) =>
     parentEngine !== undefined &&
     reuse !== undefined &&
+    sameSuperusers &&
     !reuse.touched.has(resource.id) &&
     !(snapshot.grantsByResource.get(resource.id) ?? []).some(
       (g) => g.privilege === privilege && changedGroups.has(g.principal),
@@ -160,9 +169,10 @@ function createAccessSets(snapshot: Snapshot, reuse: Reuse | undefined): AccessS
       reuse?.grown === true &&
       !reuse.touched.has(resource.id)
     ) {
-      // Same grants, same superusers, holders only added: the parent's holders and the holders of
-      // the groups that changed.
+      // Same grants, holders only added: the parent's holders, the new superusers and the holders
+      // of the groups that changed.
       set = parentEngine.holders(privilege, resource).slice();
+      if (addedSuperusers !== undefined) orInto(set, addedSuperusers);
       for (const grant of snapshot.grantsByResource.get(resource.id) ?? [])
         if (grant.privilege === privilege && grant.column === undefined && changedGroups.has(grant.principal))
           orInto(set, heldByOf(grant.principal));
@@ -291,7 +301,9 @@ function createAccessSets(snapshot: Snapshot, reuse: Reuse | undefined): AccessS
    * with the same superusers and bypassing roles, keeps the parent's sets.
    */
   const sameBypass =
-    parentEngine !== undefined && equalSets(rowSecurityBypass, parentEngine.closures.rowSecurityBypass);
+    parentEngine !== undefined &&
+    sameSuperusers &&
+    equalSets(rowSecurityBypass, parentEngine.closures.rowSecurityBypass);
   const blanketChanged = [...blanketByPrivilege.values()].flat().some((b) => changedGroups.has(b.principal));
   const membershipsMemo = new Map<ResourceId, boolean>();
   function unchangedByMemberships(resource: Resource, depth: number): boolean {
@@ -382,4 +394,17 @@ function createAccessSets(snapshot: Snapshot, reuse: Reuse | undefined): AccessS
     sessionGate: (resource) => gateSet(resource, 'session'),
     forResource,
   };
+}
+
+/** Whether `set` has every member of `subset`. */
+function contains(set: Bitset, subset: Bitset): boolean {
+  for (let i = 0; i < subset.length; i++) if (((subset[i] ?? 0) & ~(set[i] ?? 0)) !== 0) return false;
+  return true;
+}
+
+/** The members of `set` that `other` lacks. */
+function without(set: Bitset, other: Bitset): Bitset {
+  const rest = set.slice();
+  andNotInto(rest, other);
+  return rest;
 }
