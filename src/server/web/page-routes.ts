@@ -4,6 +4,7 @@ import { DECISIONS, type Decision } from '../../core/index.ts';
 import type { ExposureCache } from './exposure-cache.ts';
 import type { WebEnv } from './guards.ts';
 import { type Html, type Section, sendPage } from './layout.ts';
+import type { LedgerCheck } from './ledger-check.ts';
 import { approvalPage } from './pages/approval.ts';
 import { approvalsPage } from './pages/approvals.ts';
 import { auditPage } from './pages/audit.ts';
@@ -21,6 +22,7 @@ export interface PageDeps {
   readonly sessions: Sessions;
   readonly signedIn: MiddlewareHandler<WebEnv>;
   readonly clock: () => Date;
+  readonly ledgerCheck: LedgerCheck;
 }
 
 /** Days of decisions the overview draws. */
@@ -29,6 +31,12 @@ const CHART_DAYS = 14;
 const CHART_DECISIONS = 1_000;
 const LIST_LIMIT = 500;
 const AUDIT_PAGE = 100;
+/**
+ * The audit page verifies the whole ledger when its last verification is older than this, and
+ * waits for it this long; a longer one finishes in the background (a ledger of millions takes
+ * seconds).
+ */
+const LEDGER_CHECK = { maxAgeMs: 10_000, waitMs: 2_000 } as const;
 
 /** Answers with a page for the signed-in session, with its one-time message if any. */
 export function showPage(
@@ -120,13 +128,13 @@ export function pageRoutes(routes: Hono<WebEnv>, deps: PageDeps): void {
   routes.get('/audit', signedIn, async (c) => {
     const before = c.req.query('before');
     if (before !== undefined && !/^\d{1,15}$/.test(before)) return invalid(c, 'before must be an entry number.');
-    const [report, entries] = await Promise.all([
-      store.ledger.verify(),
+    const [check, entries] = await Promise.all([
+      deps.ledgerCheck.current(LEDGER_CHECK),
       before === undefined ? store.ledger.tail(AUDIT_PAGE) : olderEntries(store, Number(before)),
     ]);
     const first = entries[0]?.seq;
     const body = auditPage({
-      report,
+      check,
       entries: [...entries].reverse(),
       older: first !== undefined && first > 1 ? first : undefined,
     });

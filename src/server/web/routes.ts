@@ -9,6 +9,7 @@ import { createExposureCache } from './exposure-cache.ts';
 import { capitalised, roleToken } from './format.ts';
 import { acceptForm, requireCsrf, requireSession, type WebEnv } from './guards.ts';
 import { sendPage, setSecurityHeaders } from './layout.ts';
+import { createLedgerCheck } from './ledger-check.ts';
 import { pageRoutes } from './page-routes.ts';
 import { loginPage } from './pages/login.ts';
 import { messagePage } from './pages/message.ts';
@@ -114,7 +115,8 @@ export function webRoutes(deps: WebDeps): Hono<WebEnv> {
   });
 
   const exposure = deps.systems === undefined ? undefined : createExposureCache(deps.systems, clock);
-  pageRoutes(routes, { store: deps.store, systems: deps.systems, exposure, sessions, signedIn, clock });
+  const ledgerCheck = createLedgerCheck(deps.store, clock);
+  pageRoutes(routes, { store: deps.store, systems: deps.systems, exposure, sessions, signedIn, clock, ledgerCheck });
   voteRoute(routes, { store: deps.store, sessions, signedIn });
   return routes;
 }
