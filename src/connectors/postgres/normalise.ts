@@ -5,6 +5,7 @@ import {
   type Derivation,
   type Grant,
   groupBy,
+  type Label,
   type Membership,
   type Principal,
   PUBLIC_ID,
@@ -17,6 +18,9 @@ import { parseAclItem } from './acl.ts';
 import type { CatalogRows, PolicyRow, RelationRow } from './catalog.ts';
 import { parsePgBool, qualifiedName, quoteIdent } from './names.ts';
 import { routineReads } from './routine-reads.ts';
+
+/** Labels come later (classification); until then every resource and column shares this one. */
+const NO_LABELS: readonly Label[] = Object.freeze([]);
 
 /** Resource kinds by `pg_class.relkind`. */
 export const RELATION_KIND_NAMES: Readonly<Record<string, string>> = {
@@ -44,6 +48,16 @@ export function normaliseCatalog(rows: CatalogRows, system: string): SnapshotDat
   const modernMembership = rows.server.version >= 160000;
   const roleByName = new Map(rows.roles.map((r) => [r.name, r]));
   const known = (name: string | null) => name === null || roleByName.has(name);
+  // Every row and ACL item arrives as its own strings: the same role, column or type name once
+  // per grant or column. One instance of each keeps a catalog of 600,000 grants tens of MB smaller
+  // (and ACL names, slices of the item's text, would keep the whole text alive).
+  const strings = new Map<string, string>(rows.roles.map((role) => [role.name, role.name]));
+  const intern = (text: string): string => {
+    const seen = strings.get(text);
+    if (seen !== undefined) return seen;
+    strings.set(text, text);
+    return text;
+  };
 
   const principals: Principal[] = rows.roles.map((role) => ({
     id: role.name,
@@ -82,12 +96,12 @@ export function normaliseCatalog(rows: CatalogRows, system: string): SnapshotDat
         // An ACL may name a role that no longer exists (printed as its oid); it grants nothing.
         if (!known(entry.grantee)) continue;
         grants.push({
-          principal: entry.grantee ?? PUBLIC_ID,
+          principal: entry.grantee === null ? PUBLIC_ID : intern(entry.grantee),
           privilege: entry.privilege,
           resource,
           ...(column === undefined ? {} : { column }),
           grantable: entry.grantable,
-          ...(known(entry.grantor) ? { grantor: entry.grantor } : {}),
+          ...(known(entry.grantor) && entry.grantor !== null ? { grantor: intern(entry.grantor) } : {}),
           ...(builtIn ? { implicit: 'built-in default privileges (no GRANT has changed them)' } : {}),
         });
       }
@@ -103,7 +117,7 @@ export function normaliseCatalog(rows: CatalogRows, system: string): SnapshotDat
       path: [],
       owner: database.owner,
       readable: false,
-      labels: [],
+      labels: NO_LABELS,
       columns: [],
       gate: { privilege: 'CONNECT', checkedAs: 'session' },
       ...(database.comment === null ? {} : { comment: database.comment }),
@@ -122,7 +136,7 @@ export function normaliseCatalog(rows: CatalogRows, system: string): SnapshotDat
       parent: databaseId(database.name),
       owner: schema.owner,
       readable: false,
-      labels: [],
+      labels: NO_LABELS,
       columns: [],
       gate: { privilege: 'USAGE', checkedAs: 'acting' },
       ...(schema.comment === null ? {} : { comment: schema.comment }),
@@ -145,9 +159,9 @@ export function normaliseCatalog(rows: CatalogRows, system: string): SnapshotDat
     if (schema === undefined || id === undefined) continue;
     const columnRows = columnsByRelation.get(relation.oid) ?? [];
     const columns: Column[] = columnRows.map((c) => ({
-      name: c.name,
-      labels: [],
-      type: c.type,
+      name: intern(c.name),
+      labels: NO_LABELS,
+      type: intern(c.type),
       ...(c.comment === null ? {} : { comment: c.comment }),
     }));
     const derivation = derivationOf(relation, sourcesByDependent.get(relation.oid) ?? [], relationIdByOid);
@@ -156,10 +170,10 @@ export function normaliseCatalog(rows: CatalogRows, system: string): SnapshotDat
       kind: RELATION_KIND_NAMES[relation.kind] ?? relation.kind,
       name: qualifiedName(schema, relation.name),
       path: [schema, relation.name],
-      parent: schemaId(schema),
-      owner: relation.owner,
+      parent: intern(schemaId(schema)),
+      owner: intern(relation.owner),
       readable: relation.kind !== 'S',
-      labels: [],
+      labels: NO_LABELS,
       columns,
       ...(relation.kind === 'r' || relation.kind === 'p'
         ? {
@@ -175,7 +189,7 @@ export function normaliseCatalog(rows: CatalogRows, system: string): SnapshotDat
       ...(relation.definition === null ? {} : { definition: relation.definition }),
     });
     addAcl(relation.acl, id, relation.default_acl);
-    for (const column of columnRows) addAcl(column.acl, id, false, column.name);
+    for (const column of columnRows) addAcl(column.acl, id, false, intern(column.name));
   }
 
   const relationsByName = new Map<string, string[]>();
@@ -202,7 +216,7 @@ export function normaliseCatalog(rows: CatalogRows, system: string): SnapshotDat
       parent: schemaId(schema),
       owner: fn.owner,
       readable: false,
-      labels: [],
+      labels: NO_LABELS,
       columns: [],
       routine: {
         runsAs: 'owner',
