@@ -24,6 +24,13 @@ export function setBit(set: Bitset, index: number): void {
   set[index >>> 5] = (set[index >>> 5] ?? 0) | (1 << (index & 31));
 }
 
+/** Sets or clears one bit. */
+export function assignBit(set: Bitset, index: number, value: boolean): void {
+  const word = index >>> 5;
+  const bit = 1 << (index & 31);
+  set[word] = value ? (set[word] ?? 0) | bit : (set[word] ?? 0) & ~bit;
+}
+
 /** `target |= source`, in place. Returns whether `target` changed. */
 export function orInto(target: Bitset, source: Bitset): boolean {
   let changed = false;

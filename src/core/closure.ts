@@ -1,4 +1,15 @@
-import { andInto, type Bitset, bitsOf, createBitset, fullBitset, hasBit, orInto, resized, setBit } from './bitset.ts';
+import {
+  andInto,
+  assignBit,
+  type Bitset,
+  bitsOf,
+  createBitset,
+  fullBitset,
+  hasBit,
+  orInto,
+  resized,
+  setBit,
+} from './bitset.ts';
 import type { SnapshotChanges } from './lineage.ts';
 import { type PrincipalId, PUBLIC_ID } from './model.ts';
 import type { Snapshot } from './snapshot.ts';
@@ -187,24 +198,18 @@ function deriveGraph(
     const edges = snapshot.membersOf.get(id) ?? [];
     inheritMembers[group] = edges.filter((m) => m.inherit).map((m) => at(m.member));
     setMembers[group] = Int32Array.from(edges.filter((m) => m.set).map((m) => at(m.member)));
-    assign(withSetMembers, group, (setMembers[group] as Int32Array).length > 0);
+    assignBit(withSetMembers, group, (setMembers[group] as Int32Array).length > 0);
   }
   for (const id of touched.members) {
     const member = at(id);
     if (member < 0) continue;
     setGroups[member] = (snapshot.membershipsOf.get(id) ?? []).filter((m) => m.set).map((m) => at(m.group));
     const p = snapshot.principalById.get(id);
-    assign(logins, member, p?.login === true);
-    assign(superusers, member, p?.superuser === true);
-    assign(rowSecurityBypass, member, p?.superuser === true || p?.bypassRowSecurity === true);
+    assignBit(logins, member, p?.login === true);
+    assignBit(superusers, member, p?.superuser === true);
+    assignBit(rowSecurityBypass, member, p?.superuser === true || p?.bypassRowSecurity === true);
   }
   return { inheritMembers, setGroups, setMembers, withSetMembers, logins, superusers, rowSecurityBypass };
-}
-
-function assign(set: Bitset, index: number, value: boolean): void {
-  const word = index >>> 5;
-  const bit = 1 << (index & 31);
-  set[word] = value ? (set[word] ?? 0) | bit : (set[word] ?? 0) & ~bit;
 }
 
 function buildClosures(

@@ -196,8 +196,8 @@ function resourceDelta(
     for (const column of new Set([...was.columns, ...now.columns])) {
       const from = was.columnReaders(column);
       const to = now.columnReaders(column);
-      orInto(gained, within(both, to, from));
-      orInto(lost, within(both, from, to));
+      orInto(gained, inOneOnly(both, to, from));
+      orInto(lost, inOneOnly(both, from, to));
     }
   const potentialGained = potentialDifference(current, old);
   const potentialLost = potentialDifference(old, current);
@@ -238,7 +238,7 @@ function someColumnsOnBothSides(a: Aligned, b: Aligned): Bitset | undefined {
 }
 
 /** `scope ∩ has ∖ lacks`. */
-function within(scope: Bitset, has: Bitset, lacks: Bitset): Bitset {
+function inOneOnly(scope: Bitset, has: Bitset, lacks: Bitset): Bitset {
   const set = scope.slice();
   for (let i = 0; i < set.length; i++) set[i] = (set[i] ?? 0) & (has[i] ?? 0) & ~(lacks[i] ?? 0);
   return set;

@@ -1,5 +1,15 @@
 import { accessSetsOf, affectedFor, type ResourceAccessSets } from './access-sets.ts';
-import { andInto, type Bitset, bitsOf, createBitset, equalSets, hasBit, isEmpty, resized, setBit } from './bitset.ts';
+import {
+  andInto,
+  assignBit,
+  type Bitset,
+  bitsOf,
+  createBitset,
+  equalSets,
+  hasBit,
+  isEmpty,
+  resized,
+} from './bitset.ts';
 import { type Closures, loginsActingAs } from './closure.ts';
 import { compareText } from './collections.ts';
 import { changesSince, parentOf } from './lineage.ts';
@@ -266,14 +276,9 @@ function patchReaderSets(
   const allColumns = resized(previous.allColumns, closures.size);
   const full = resized(previous.full, closures.size);
   for (const { index, reader } of updates) {
-    const word = index >>> 5;
-    const bit = ~(1 << (index & 31));
-    readers[word] = (readers[word] ?? 0) & bit;
-    allColumns[word] = (allColumns[word] ?? 0) & bit;
-    full[word] = (full[word] ?? 0) & bit;
-    if (reader !== undefined) setBit(readers, index);
-    if (reader?.access === 'filtered' || reader?.access === 'full') setBit(allColumns, index);
-    if (reader?.access === 'full') setBit(full, index);
+    assignBit(readers, index, reader !== undefined);
+    assignBit(allColumns, index, reader?.access === 'filtered' || reader?.access === 'full');
+    assignBit(full, index, reader?.access === 'full');
   }
   return readerSets(closures, access, readers, allColumns, full);
 }
