@@ -106,6 +106,20 @@ describe('bad input gets one line naming the problem and a non-zero exit', () =>
     });
     expect(noConfig.stderr).toMatch(/no configuration file/);
   });
+
+  it('a server option out of range, before anything is opened', async () => {
+    for (const [flag, value] of [
+      ['--port', '70000'],
+      ['--token-cache', '61'],
+      ['--token-cache', '-1'],
+      ['--token-cache', 'soon'],
+    ] as const) {
+      const result = await cli(['serve', flag, value]);
+      expect(result.code, `${flag} ${value}`).toBe(2);
+      oneLine(result.stderr);
+      expect(result.stderr).toContain(flag);
+    }
+  });
 });
 
 describe('help', () => {

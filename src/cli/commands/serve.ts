@@ -26,6 +26,12 @@ export const serveCommand = defineCommand({
     host: { type: 'string', value: 'HOST', default: '127.0.0.1', description: 'Address to listen on' },
     port: { type: 'string', value: 'PORT', default: '8420', description: 'Port (0 picks a free one)' },
     data: { type: 'string', value: 'DIR', description: 'Data directory of the embedded store' },
+    'token-cache': {
+      type: 'string',
+      value: 'SECONDS',
+      default: '1',
+      description: 'How long an API token the store accepted is trusted before asking again (0: every request)',
+    },
     config: {
       type: 'string',
       value: 'PATH',
@@ -37,6 +43,12 @@ export const serveCommand = defineCommand({
     const port = Number(options.port ?? '8420');
     if (!/^\d{1,5}$/.test(options.port ?? '8420') || port > 65_535)
       throw new FirebreakError('invalid_input', `--port must be a port number, not "${options.port}"`);
+    const tokenCache = options['token-cache'] ?? '1';
+    if (!/^\d{1,2}(\.\d{1,3})?$/.test(tokenCache) || Number(tokenCache) > 60)
+      throw new FirebreakError(
+        'invalid_input',
+        `--token-cache must be a number of seconds from 0 to 60, not "${tokenCache}"`,
+      );
     const context = { env: io.env, cwd: io.cwd };
     const demo = options.demo === true;
     // The demo keeps its history apart from the real one, in demo/ under the data directory.
@@ -63,7 +75,15 @@ export const serveCommand = defineCommand({
         if (seeded > 0)
           io.stdout(`Recorded ${seeded} demo checks: a denial, a change held for approval, two allowed.\n`);
       }
-      const server = await startServer({ store, systems, policy, host: options.host ?? '127.0.0.1', port, log });
+      const server = await startServer({
+        store,
+        systems,
+        policy,
+        host: options.host ?? '127.0.0.1',
+        port,
+        log,
+        tokenCacheMs: Math.round(Number(tokenCache) * 1000),
+      });
       io.stdout(`Firebreak is listening on ${server.url} (API description: ${server.url}/api/openapi.json)\n`);
       if (demo || (await store.listTokens()).every((t) => t.revokedAt !== undefined)) {
         const first = await store.createToken({ name: demo ? 'demo-admin' : 'admin', role: 'admin', by: 'firebreak' });
