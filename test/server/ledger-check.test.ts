@@ -29,29 +29,32 @@ function ledger() {
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
 
+/**
+ * A ledger check on a clock the test moves (`clock.now`), whose first verification has finished
+ * at 12:00:00 with an intact ledger of 3 entries.
+ */
+async function verifiedOnce() {
+  const { store, runs } = ledger();
+  const clock = { now: Date.parse('2026-11-26T12:00:00Z') };
+  const check = createLedgerCheck(store, () => new Date(clock.now));
+  const first = check.current({ maxAgeMs: 10_000, waitMs: 1_000 });
+  await tick();
+  runs[0]?.resolve(intact(3));
+  return { check, runs, clock, first: await first };
+}
+
 describe('the audit page ledger check', () => {
   it('verifies the whole ledger on the first visit, then reuses the result while it is young', async () => {
-    const { store, runs } = ledger();
-    let now = Date.parse('2026-11-26T12:00:00Z');
-    const check = createLedgerCheck(store, () => new Date(now));
-    const first = check.current({ maxAgeMs: 10_000, waitMs: 1_000 });
-    await tick();
-    runs[0]?.resolve(intact(3));
-    expect(await first).toEqual({ report: intact(3), finishedAt: '2026-11-26T12:00:00.000Z' });
-    now += 10_000;
+    const { check, runs, clock, first } = await verifiedOnce();
+    expect(first).toEqual({ report: intact(3), finishedAt: '2026-11-26T12:00:00.000Z' });
+    clock.now += 10_000;
     expect((await check.current({ maxAgeMs: 10_000, waitMs: 1_000 })).report).toEqual(intact(3));
     expect(runs).toHaveLength(1);
   });
 
   it('shows the previous result while a slow verification runs, and one run serves every visit', async () => {
-    const { store, runs } = ledger();
-    let now = Date.parse('2026-11-26T12:00:00Z');
-    const check = createLedgerCheck(store, () => new Date(now));
-    const first = check.current({ maxAgeMs: 10_000, waitMs: 1_000 });
-    await tick();
-    runs[0]?.resolve(intact(3));
-    await first;
-    now += 10_001;
+    const { check, runs, clock } = await verifiedOnce();
+    clock.now += 10_001;
     const [a, b] = await Promise.all([
       check.current({ maxAgeMs: 10_000, waitMs: 5 }),
       check.current({ maxAgeMs: 10_000, waitMs: 5 }),
@@ -72,14 +75,8 @@ describe('the audit page ledger check', () => {
   });
 
   it('never shows an intact ledger after a verification failed, and tries again on the next visit', async () => {
-    const { store, runs } = ledger();
-    let now = Date.parse('2026-11-26T12:00:00Z');
-    const check = createLedgerCheck(store, () => new Date(now));
-    const first = check.current({ maxAgeMs: 10_000, waitMs: 1_000 });
-    await tick();
-    runs[0]?.resolve(intact(3));
-    await first;
-    now += 10_001;
+    const { check, runs, clock } = await verifiedOnce();
+    clock.now += 10_001;
     const failing = check.current({ maxAgeMs: 10_000, waitMs: 1_000 });
     await tick();
     runs[1]?.reject(new Error('the store is unavailable'));
