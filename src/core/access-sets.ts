@@ -371,9 +371,13 @@ function createAccessSets(snapshot: Snapshot, reuse: Reuse | undefined): AccessS
       andInto(allColumns, derived.readable);
       if (resource.columns.length === 0) orInto(any, allColumns);
     }
-    const allRows = allColumns.slice();
-    andInto(allRows, rowsFree);
-    andInto(allRows, derived.unfiltered);
+    // Without row security on it or its sources, whoever reads every column reads every row.
+    let allRows = allColumns;
+    if (rowsFree !== everyone || derived.unfiltered !== everyone) {
+      allRows = allColumns.slice();
+      andInto(allRows, rowsFree);
+      andInto(allRows, derived.unfiltered);
+    }
     const sets: ResourceAccessSets = {
       resource,
       sessionGate: gateSet(resource, 'session'),

@@ -321,9 +321,15 @@ function walk(
 export function loginsActingAs(closures: Closures, roots: Bitset): Bitset {
   const { setMembers, withSetMembers } = closures;
   const reached = roots.slice();
-  const frontier = roots.slice();
-  andInto(frontier, withSetMembers);
-  const queue = bitsOf(frontier);
+  const queue: number[] = [];
+  for (let w = 0; w < roots.length; w++) {
+    let word = (roots[w] ?? 0) & (withSetMembers[w] ?? 0);
+    while (word !== 0) {
+      const low = word & -word;
+      queue.push((w << 5) + 31 - Math.clz32(low));
+      word ^= low;
+    }
+  }
   for (let i = 0; i < queue.length; i++)
     for (const member of setMembers[queue[i] as number] ?? [])
       if (!hasBit(reached, member)) {
