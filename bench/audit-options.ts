@@ -1,6 +1,4 @@
-import { parseBenchArgs } from './options.ts';
-
-export const DEFAULT_URL = 'postgres://postgres@127.0.0.1:5432/test';
+import { DEFAULT_URL, numberOptions, parseBenchArgs, serverUrl } from './options.ts';
 
 export const usage = `Usage: npm run bench -- audit [options]
 
@@ -59,26 +57,19 @@ const OPTION_TYPES = {
 export function parseAuditOptions(args: readonly string[]): AuditOptions | string {
   const values = parseBenchArgs(args, OPTION_TYPES);
   if (typeof values === 'string') return values;
-  const problems: string[] = [];
-  const count = (name: keyof typeof values, fallback: number, min: number): number => {
-    const text = values[name];
-    if (typeof text !== 'string') return fallback;
-    const value = Number(text.replaceAll('_', '').replaceAll(',', ''));
-    if (!Number.isSafeInteger(value) || value < min) problems.push(`--${name} must be a whole number ≥ ${min}`);
-    return value;
-  };
-  const seconds = values.seconds === undefined ? 10 : Number(values.seconds);
-  if (!Number.isFinite(seconds) || seconds <= 0) problems.push('--seconds must be a positive number');
+  const numbers = numberOptions(values);
+  const { problems } = numbers;
+  const seconds = numbers.positive('seconds', 10);
   const populate = values.populate ?? 'rows';
   if (populate !== 'rows' && populate !== 'append') problems.push('--populate must be rows or append');
   const options: AuditOptions = {
-    url: values.url ?? process.env.FIREBREAK_BENCH_DATABASE_URL ?? DEFAULT_URL,
+    url: serverUrl(values.url),
     seconds,
-    appends: count('appends', 100_000, 1),
-    inFlight: count('in-flight', 64, 1),
-    writers: count('writers', 4, 1),
-    verifyEntries: count('verify-entries', 1_000_000, 0),
-    pgliteVerifyEntries: count('pglite-verify-entries', 100_000, 0),
+    appends: numbers.whole('appends', 100_000, 1),
+    inFlight: numbers.whole('in-flight', 64, 1),
+    writers: numbers.whole('writers', 4, 1),
+    verifyEntries: numbers.whole('verify-entries', 1_000_000, 0),
+    pgliteVerifyEntries: numbers.whole('pglite-verify-entries', 100_000, 0),
     populate: populate === 'append' ? 'append' : 'rows',
     json: values.json === true,
     help: values.help === true,

@@ -97,6 +97,18 @@ async function measure(options: AuditOptions, setup: Setup): Promise<AuditBenchR
   const probe = installProbe();
   const appends: AppendCase[] = [];
   const load = (inFlight: number): LoadOptions => ({ inFlight, limit: options.appends, seconds: options.seconds });
+  /** Cases (a) and (b) on one store: one writer awaiting each append, then many in flight. */
+  const oneWriterCases = async (store: Store, kind: 'server' | 'pglite', idPrefix: string, withProbe?: Probe) => [
+    await appendCase(store, kind, `${idPrefix}a`, '(a) 1 writer, each append awaited', load(1), withProbe),
+    await appendCase(
+      store,
+      kind,
+      `${idPrefix}b`,
+      `(b) 1 writer, ${options.inFlight} appends in flight`,
+      load(options.inFlight),
+      withProbe,
+    ),
+  ];
 
   appends.push(...(await measureBaseline(options, setup)));
 
@@ -109,17 +121,7 @@ async function measure(options: AuditOptions, setup: Setup): Promise<AuditBenchR
   const shared = serverStore('server.key', schemas.ledger);
   log('Server ledger: one writer…');
   await withStore(shared, async (store) => {
-    appends.push(await appendCase(store, 'server', 'a', '(a) 1 writer, each append awaited', load(1), probe));
-    appends.push(
-      await appendCase(
-        store,
-        'server',
-        'b',
-        `(b) 1 writer, ${options.inFlight} appends in flight`,
-        load(options.inFlight),
-        probe,
-      ),
-    );
+    appends.push(...(await oneWriterCases(store, 'server', '', probe)));
   });
   appends.push(await concurrentWriters(options, shared));
   log('Verifying the chain the writers shared…');
@@ -136,16 +138,7 @@ async function measure(options: AuditOptions, setup: Setup): Promise<AuditBenchR
     checkpointEvery: CHECKPOINT_EVERY,
   };
   await withStore(pglite, async (store) => {
-    appends.push(await appendCase(store, 'pglite', 'pglite-a', '(a) 1 writer, each append awaited', load(1)));
-    appends.push(
-      await appendCase(
-        store,
-        'pglite',
-        'pglite-b',
-        `(b) 1 writer, ${options.inFlight} appends in flight`,
-        load(options.inFlight),
-      ),
-    );
+    appends.push(...(await oneWriterCases(store, 'pglite', 'pglite-')));
   });
 
   const verify: VerifyCase[] = [];

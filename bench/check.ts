@@ -23,7 +23,7 @@ import {
 import { defaultPolicy } from '../src/runtime/index.ts';
 import { type BenchTarget, ensureCatalog } from './bench-database.ts';
 import { collectGarbage, median, timed } from './measure.ts';
-import { usageExit } from './options.ts';
+import { DEFAULT_URL, numberOptions, parseBenchArgs, serverUrl, usageExit } from './options.ts';
 import { log } from './progress.ts';
 import { DEFAULT_SHAPE, LABEL_RULE, quoteIdent } from './synthetic-catalog.ts';
 
@@ -44,7 +44,8 @@ Options:
   --repeat N     checks per change (default 30)
   --sample N     login roles the PostgreSQL baseline asks about, extrapolated to all (default 200)
   --sandbox      also time one replay in Firebreak's PGlite sandbox (slow on this catalog)
-  --url URL      superuser URL of the server (default postgres://postgres@127.0.0.1:5432/postgres)
+  --url URL      superuser URL of the server (default $FIREBREAK_BENCH_DATABASE_URL or
+                 ${DEFAULT_URL})
   --json         machine-readable output
   -h, --help     this text`;
 
@@ -59,27 +60,28 @@ interface Options {
   readonly help: boolean;
 }
 
+const OPTION_TYPES = {
+  repeat: { type: 'string' },
+  sample: { type: 'string' },
+  sandbox: { type: 'boolean' },
+  url: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 function parseOptions(args: readonly string[]): Options | string {
-  let repeat = 30;
-  let sample = 200;
-  let sandbox = false;
-  let url = 'postgres://postgres@127.0.0.1:5432/postgres';
-  let json = false;
-  let help = false;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    const value = () => args[++i] ?? '';
-    if (arg === '--repeat') repeat = Number(value());
-    else if (arg === '--sample') sample = Number(value());
-    else if (arg === '--url') url = value();
-    else if (arg === '--sandbox') sandbox = true;
-    else if (arg === '--json') json = true;
-    else if (arg === '-h' || arg === '--help') help = true;
-    else return `unknown option ${arg}`;
-  }
-  if (!Number.isInteger(repeat) || repeat < 1) return '--repeat must be a positive integer';
-  if (!Number.isInteger(sample) || sample < 1) return '--sample must be a positive integer';
-  return { repeat, sample, sandbox, url, json, help };
+  const values = parseBenchArgs(args, OPTION_TYPES);
+  if (typeof values === 'string') return values;
+  const numbers = numberOptions(values);
+  const options: Options = {
+    repeat: numbers.whole('repeat', 30, 1),
+    sample: numbers.whole('sample', 200, 1),
+    sandbox: values.sandbox === true,
+    url: serverUrl(values.url),
+    json: values.json === true,
+    help: values.help === true,
+  };
+  return numbers.problems.length > 0 ? numbers.problems.join('; ') : options;
 }
 
 interface Case {

@@ -1,4 +1,4 @@
-import { parseBenchArgs } from './options.ts';
+import { DEFAULT_URL, numberOptions, parseBenchArgs, serverUrl } from './options.ts';
 import { type CatalogShape, DEFAULT_SHAPE, shapeProblem } from './synthetic-catalog.ts';
 
 export const usage = `Usage: npm run bench -- exposure [options]
@@ -9,7 +9,7 @@ question with has_table_privilege/has_schema_privilege over a sample of login ro
 
 Options:
   --url URL            superuser URL of the server (default $FIREBREAK_BENCH_DATABASE_URL or
-                       postgres://postgres@127.0.0.1:5432/test); the catalog goes in database
+                       ${DEFAULT_URL}); the catalog goes in database
                        firebreak_bench_exposure, its roles are named fbbexp_*
   --fresh              rebuild the catalog even if one with the same parameters exists
   --drop               drop the database and the fbbexp_* roles, then exit
@@ -59,14 +59,9 @@ const OPTION_TYPES = {
 export function parseExposureOptions(args: readonly string[]): ExposureOptions | string {
   const values = parseBenchArgs(args, OPTION_TYPES);
   if (typeof values === 'string') return values;
-  const problems: string[] = [];
-  const int = (name: keyof typeof values, fallback: number, min = 0): number => {
-    const text = values[name];
-    if (typeof text !== 'string') return fallback;
-    const value = Number(text);
-    if (!Number.isSafeInteger(value) || value < min) problems.push(`--${name} must be a whole number ≥ ${min}`);
-    return value;
-  };
+  const numbers = numberOptions(values);
+  const { problems } = numbers;
+  const int = (name: keyof typeof values, fallback: number, min = 0) => numbers.whole(name, fallback, min);
   const shape: CatalogShape = {
     roles: int('roles', DEFAULT_SHAPE.roles),
     tables: int('tables', DEFAULT_SHAPE.tables),
@@ -76,7 +71,7 @@ export function parseExposureOptions(args: readonly string[]): ExposureOptions |
     seed: int('seed', DEFAULT_SHAPE.seed),
   };
   const options: ExposureOptions = {
-    adminUrl: values.url ?? process.env.FIREBREAK_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+    adminUrl: serverUrl(values.url),
     shape,
     repeat: int('repeat', 5, 1),
     snapshotRepeat: int('snapshot-repeat', 3, 1),

@@ -1,6 +1,4 @@
-import { parseBenchArgs } from './options.ts';
-
-export const DEFAULT_URL = 'postgres://postgres@127.0.0.1:5432/test';
+import { DEFAULT_URL, numberOptions, parseBenchArgs, serverUrl } from './options.ts';
 
 export const usage = `Usage: npm run bench -- server [options]
 
@@ -73,21 +71,14 @@ const OPTION_TYPES = {
 export function parseServerOptions(args: readonly string[]): ServerBenchOptions | string {
   const values = parseBenchArgs(args, OPTION_TYPES);
   if (typeof values === 'string') return values;
-  const problems: string[] = [];
-  const positive = (name: 'repeat' | 'clients' | 'requests' | 'seconds', fallback: number): number => {
-    const text = values[name];
-    if (text === undefined) return fallback;
-    const value = Number(text);
-    if (!Number.isFinite(value) || value <= 0 || (name !== 'seconds' && !Number.isSafeInteger(value)))
-      problems.push(`--${name} must be a ${name === 'seconds' ? '' : 'whole '}number > 0`);
-    return value;
-  };
+  const numbers = numberOptions(values);
+  const { problems } = numbers;
   const options: ServerBenchOptions = {
-    url: values.url ?? process.env.FIREBREAK_BENCH_DATABASE_URL ?? DEFAULT_URL,
-    repeat: positive('repeat', 200),
-    clients: positive('clients', 32),
-    requests: positive('requests', 2000),
-    seconds: positive('seconds', 15),
+    url: serverUrl(values.url),
+    repeat: numbers.whole('repeat', 200, 1),
+    clients: numbers.whole('clients', 32, 1),
+    requests: numbers.whole('requests', 2000, 1),
+    seconds: numbers.positive('seconds', 15),
     review: values.review === true,
     json: values.json === true,
     help: values.help === true,

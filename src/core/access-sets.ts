@@ -1,4 +1,4 @@
-import { andInto, andNotInto, type Bitset, createBitset, equalSets, hasBit, orInto } from './bitset.ts';
+import { andInto, type Bitset, createBitset, difference, equalSets, hasBit, isSubset, orInto } from './bitset.ts';
 import { type Closures, computeClosures, deriveClosures } from './closure.ts';
 import { changesSince, parentOf } from './lineage.ts';
 import type { Gate, Resource, ResourceId } from './model.ts';
@@ -131,8 +131,8 @@ function createAccessSets(snapshot: Snapshot, reuse: Reuse | undefined): AccessS
   const parentSuperusers = reuse?.engine.closures.superusers;
   const sameSuperusers = parentSuperusers !== undefined && equalSets(superusers, parentSuperusers);
   const addedSuperusers =
-    reuse?.grown === true && parentSuperusers !== undefined && !sameSuperusers && contains(superusers, parentSuperusers)
-      ? without(superusers, parentSuperusers)
+    reuse?.grown === true && parentSuperusers !== undefined && !sameSuperusers && isSubset(parentSuperusers, superusers)
+      ? difference(superusers, parentSuperusers)
       : undefined;
   const parentEngine =
     reuse !== undefined &&
@@ -398,17 +398,4 @@ function createAccessSets(snapshot: Snapshot, reuse: Reuse | undefined): AccessS
     sessionGate: (resource) => gateSet(resource, 'session'),
     forResource,
   };
-}
-
-/** Whether `set` has every member of `subset`. */
-function contains(set: Bitset, subset: Bitset): boolean {
-  for (let i = 0; i < subset.length; i++) if (((subset[i] ?? 0) & ~(set[i] ?? 0)) !== 0) return false;
-  return true;
-}
-
-/** The members of `set` that `other` lacks. */
-function without(set: Bitset, other: Bitset): Bitset {
-  const rest = set.slice();
-  andNotInto(rest, other);
-  return rest;
 }

@@ -50,6 +50,19 @@ export function andInto(target: Bitset, source: Bitset): void {
   for (let i = 0; i < target.length; i++) target[i] = (target[i] ?? 0) & (source[i] ?? 0);
 }
 
+/** Whether every member of `subset` is in `set`. */
+export function isSubset(subset: Bitset, set: Bitset): boolean {
+  for (let i = 0; i < subset.length; i++) if (((subset[i] ?? 0) & ~(set[i] ?? 0)) !== 0) return false;
+  return true;
+}
+
+/** The members of `set` that `other` lacks, as a new set. */
+export function difference(set: Bitset, other: Bitset): Bitset {
+  const rest = set.slice();
+  andNotInto(rest, other);
+  return rest;
+}
+
 /** `target &= ~source`, in place. */
 export function andNotInto(target: Bitset, source: Bitset): void {
   for (let i = 0; i < target.length; i++) target[i] = (target[i] ?? 0) & ~(source[i] ?? 0);
