@@ -4,8 +4,8 @@
  * Progress goes to stderr; stdout is the parent's stderr too.
  */
 import { performance } from 'node:perf_hooks';
-import type { Store } from '../src/app/index.ts';
-import { openStore } from '../src/store/index.ts';
+import type { Store } from '../dist/app/index.js';
+import { openStore } from '../dist/store/index.js';
 import { installProbe, type Probe } from './audit-probe.ts';
 import type { ChildMessage, ChildOutcome, ChildTask, ParentMessage } from './audit-process.ts';
 import { createRecords, runLoad } from './audit-workload.ts';

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import type { Checkpoint, LedgerRecord } from '../src/app/index.ts';
-import { canonicalJson } from '../src/core/index.ts';
-import { encodeEntry } from '../src/store/ledger-entry.ts';
-import { loadOrCreateSigningKey } from '../src/store/ledger-key.ts';
+import type { Checkpoint, LedgerRecord } from '../dist/app/index.js';
+import { canonicalJson } from '../dist/core/index.js';
+import { encodeEntry } from '../dist/store/ledger-entry.js';
+import { loadOrCreateSigningKey } from '../dist/store/ledger-key.js';
 import { createRecords } from './audit-workload.ts';
 import { createProgress } from './progress.ts';
 

@@ -1,5 +1,5 @@
 import { type ChildProcess, fork } from 'node:child_process';
-import type { StoreOptions } from '../src/store/index.ts';
+import type { StoreOptions } from '../dist/store/index.js';
 import type { ProbeFigures } from './audit-probe.ts';
 import type { LoadOptions, LoadResult } from './audit-workload.ts';
 

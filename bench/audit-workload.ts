@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import type { LedgerRecord } from '../src/app/index.ts';
+import type { LedgerRecord } from '../dist/app/index.js';
 import { createRandom } from '../test/support/random.ts';
 
 /**

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { connectPostgres, type Queryable } from '../src/connectors/postgres/index.ts';
+import { connectPostgres, type Queryable } from '../dist/connectors/postgres/index.js';
 import { createProgress, log } from './progress.ts';
 import { buildSteps, type CatalogShape, markerOf, quoteIdent } from './synthetic-catalog.ts';
 

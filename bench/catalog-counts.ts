@@ -1,4 +1,4 @@
-import type { Queryable } from '../src/connectors/postgres/index.ts';
+import type { Queryable } from '../dist/connectors/postgres/index.js';
 
 /** Sizes of the catalog as PostgreSQL reports them, so a reader can check the catalog is as claimed. */
 export interface CatalogCounts {

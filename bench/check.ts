@@ -6,10 +6,10 @@ import {
   decideChange,
   describeAnalysis,
   parseActor,
-} from '../src/app/index.ts';
-import { connectPostgres, type Queryable, readPostgresSnapshot } from '../src/connectors/postgres/index.ts';
-import { interpretSql, loadParser } from '../src/connectors/postgres/interpret/index.ts';
-import { verifyInSandbox } from '../src/connectors/postgres/sandbox/index.ts';
+} from '../dist/app/index.js';
+import { connectPostgres, type Queryable, readPostgresSnapshot } from '../dist/connectors/postgres/index.js';
+import { interpretSql, loadParser } from '../dist/connectors/postgres/interpret/index.js';
+import { verifyInSandbox } from '../dist/connectors/postgres/sandbox/index.js';
 import {
   accessSetsOf,
   andInto,
@@ -19,8 +19,8 @@ import {
   compileGlob,
   exposureOf,
   type Snapshot,
-} from '../src/core/index.ts';
-import { defaultPolicy } from '../src/runtime/index.ts';
+} from '../dist/core/index.js';
+import { defaultPolicy } from '../dist/runtime/index.js';
 import { type BenchTarget, ensureCatalog } from './bench-database.ts';
 import { collectGarbage, median, timed } from './measure.ts';
 import { DEFAULT_URL, numberOptions, parseBenchArgs, serverUrl, usageExit } from './options.ts';

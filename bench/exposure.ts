@@ -1,6 +1,6 @@
-import { readCatalog } from '../src/connectors/postgres/catalog.ts';
-import { connectPostgres, type Queryable, readPostgresSnapshot } from '../src/connectors/postgres/index.ts';
-import { normaliseCatalog } from '../src/connectors/postgres/normalise.ts';
+import { readCatalog } from '../dist/connectors/postgres/catalog.js';
+import { connectPostgres, type Queryable, readPostgresSnapshot } from '../dist/connectors/postgres/index.js';
+import { normaliseCatalog } from '../dist/connectors/postgres/normalise.js';
 import {
   accessSetsOf,
   type ClassificationRules,
@@ -10,7 +10,7 @@ import {
   createSnapshot,
   type Exposure,
   type Snapshot,
-} from '../src/core/index.ts';
+} from '../dist/core/index.js';
 import { type BenchTarget, dropCatalog, ensureCatalog } from './bench-database.ts';
 import { readCatalogCounts } from './catalog-counts.ts';
 import { type ExposureOptions, parseExposureOptions, usage } from './exposure-options.ts';

@@ -3,7 +3,7 @@
  * one-line `summary`, a `usage` text and `run(args)`, which returns the exit code; add one with a
  * line in {@link BENCHMARKS}.
  */
-import { FirebreakError } from '../src/core/index.ts';
+import { FirebreakError } from '../dist/core/index.js';
 
 interface Benchmark {
   readonly summary: string;

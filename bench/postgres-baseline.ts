@@ -1,4 +1,4 @@
-import type { Queryable } from '../src/connectors/postgres/index.ts';
+import type { Queryable } from '../dist/connectors/postgres/index.js';
 import { createRandom } from '../test/support/random.ts';
 import { median, timed } from './measure.ts';
 

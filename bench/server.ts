@@ -12,15 +12,15 @@ import {
   parseActor,
   type Store,
   type SystemRegistry,
-} from '../src/app/index.ts';
-import { readCatalog } from '../src/connectors/postgres/catalog.ts';
-import type { Queryable } from '../src/connectors/postgres/index.ts';
-import { redactUrl } from '../src/connectors/postgres/index.ts';
-import { normaliseCatalog } from '../src/connectors/postgres/normalise.ts';
-import { classify, createSnapshot, type Policy } from '../src/core/index.ts';
-import { defaultPolicy, openSystemRegistry } from '../src/runtime/index.ts';
-import { type RunningServer, startServer } from '../src/server/index.ts';
-import { openStore } from '../src/store/index.ts';
+} from '../dist/app/index.js';
+import { readCatalog } from '../dist/connectors/postgres/catalog.js';
+import type { Queryable } from '../dist/connectors/postgres/index.js';
+import { redactUrl } from '../dist/connectors/postgres/index.js';
+import { normaliseCatalog } from '../dist/connectors/postgres/normalise.js';
+import { classify, createSnapshot, type Policy } from '../dist/core/index.js';
+import { defaultPolicy, openSystemRegistry } from '../dist/runtime/index.js';
+import { type RunningServer, startServer } from '../dist/server/index.js';
+import { openStore } from '../dist/store/index.js';
 import { databaseUrl } from './bench-database.ts';
 import { withCleanup } from './cleanup.ts';
 import { collectGarbage } from './measure.ts';
