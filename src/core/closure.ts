@@ -36,6 +36,11 @@ export interface Closures {
   readonly setMembers: readonly Int32Array[];
   /** Principals that have at least one `set` member: the only ones a backward walk goes on from. */
   readonly withSetMembers: Bitset;
+  /** `setOnlyMembers[g]`: principals with a `set` edge to g that does not inherit. */
+  readonly setOnlyMembers: readonly Int32Array[];
+  readonly withSetOnlyMembers: Bitset;
+  /** Logins that can act as a superuser: {@link loginsActingAs} of `superusers`, computed once. */
+  superuserActors(): Bitset;
   readonly logins: Bitset;
   readonly superusers: Bitset;
   /** Superusers and principals that bypass row security. */
@@ -68,10 +73,14 @@ export function deriveClosures(
   after: Snapshot,
   changes: SnapshotChanges,
 ): Closures {
-  // Holders change for the groups of changed memberships (and what they inherit into); access
-  // changes for the members of changed memberships (and who reaches them). A changed principal is
-  // both: its attributes follow whoever acts as it.
-  const upward = new Set([...changes.principalsTouched, ...changes.groupsTouched]);
+  // Holders change for the groups of changed memberships (and what they inherit into), and for
+  // principals added or removed; access changes for the members of changed memberships (and who
+  // reaches them), and for every changed principal: its attributes follow whoever acts as it.
+  // Attributes are not inherited, so a principal that only changed attributes changes no holders.
+  const addedOrRemoved = [...changes.principalsTouched].filter(
+    (id) => !before.principalById.has(id) || !after.principalById.has(id),
+  );
+  const upward = new Set([...addedOrRemoved, ...changes.groupsTouched]);
   const downward = new Set([...changes.principalsTouched, ...changes.membersTouched]);
   const added = [...changes.principalsTouched]
     .filter((id) => after.principalById.has(id) && !parent.indexOf.has(id))
@@ -93,17 +102,25 @@ export function deriveClosures(
   const reaching = createBitset(ids.length);
   for (const snapshot of [before, after]) {
     const queue = [...downward];
-    const seen = new Set(queue);
-    for (let i = 0; i < queue.length; i++) {
-      const id = queue[i] as PrincipalId;
+    // Seen as indexes where there is one (every principal but those only `before` has).
+    const seen = createBitset(ids.length);
+    const seenWithout = new Set<PrincipalId>();
+    const firstSight = (id: PrincipalId) => {
       const index = indexOf.get(id);
-      if (index !== undefined) setBit(reaching, index);
-      for (const edge of snapshot.membersOf.get(id) ?? [])
-        if (!seen.has(edge.member)) {
-          seen.add(edge.member);
-          queue.push(edge.member);
-        }
-    }
+      if (index === undefined) {
+        if (seenWithout.has(id)) return false;
+        seenWithout.add(id);
+        return true;
+      }
+      if (hasBit(seen, index)) return false;
+      setBit(seen, index);
+      return true;
+    };
+    for (const id of queue) firstSight(id);
+    for (let i = 0; i < queue.length; i++)
+      for (const edge of snapshot.membersOf.get(queue[i] as PrincipalId) ?? [])
+        if (firstSight(edge.member)) queue.push(edge.member);
+    orInto(reaching, seen);
   }
   return buildClosures(after, ids, parent.sortedUpTo, {
     parent,
@@ -121,6 +138,8 @@ interface Graph {
   readonly setGroups: readonly (readonly number[])[];
   readonly setMembers: readonly Int32Array[];
   readonly withSetMembers: Bitset;
+  readonly setOnlyMembers: readonly Int32Array[];
+  readonly withSetOnlyMembers: Bitset;
   readonly logins: Bitset;
   readonly superusers: Bitset;
   readonly rowSecurityBypass: Bitset;
@@ -139,6 +158,7 @@ function buildGraph(snapshot: Snapshot, size: number, at: (id: PrincipalId) => n
   const inheritMembers: number[][] = Array.from({ length: size }, () => []);
   const setGroups: number[][] = Array.from({ length: size }, () => []);
   const setMembers: number[][] = Array.from({ length: size }, () => []);
+  const setOnlyMembers: number[][] = Array.from({ length: size }, () => []);
   for (const m of snapshot.memberships) {
     const member = at(m.member);
     const group = at(m.group);
@@ -146,15 +166,22 @@ function buildGraph(snapshot: Snapshot, size: number, at: (id: PrincipalId) => n
     if (m.set) {
       setGroups[member]?.push(group);
       setMembers[group]?.push(member);
+      if (!m.inherit) setOnlyMembers[group]?.push(member);
     }
   }
   const withSetMembers = createBitset(size);
-  for (const [group, members] of setMembers.entries()) if (members.length > 0) setBit(withSetMembers, group);
+  const withSetOnlyMembers = createBitset(size);
+  for (let group = 0; group < size; group++) {
+    if ((setMembers[group] as number[]).length > 0) setBit(withSetMembers, group);
+    if ((setOnlyMembers[group] as number[]).length > 0) setBit(withSetOnlyMembers, group);
+  }
   return {
     inheritMembers,
     setGroups,
     setMembers: setMembers.map((members) => Int32Array.from(members)),
     withSetMembers,
+    setOnlyMembers: setOnlyMembers.map((members) => (members.length === 0 ? NO_MEMBERS : Int32Array.from(members))),
+    withSetOnlyMembers,
     logins,
     superusers,
     rowSecurityBypass,
@@ -187,8 +214,10 @@ function deriveGraph(
   };
   const inheritMembers = grow(parent.inheritMembers, NO_EDGES);
   const setMembers = grow(parent.setMembers, NO_MEMBERS);
+  const setOnlyMembers = grow(parent.setOnlyMembers, NO_MEMBERS);
   const setGroups = grow(parent.setGroups, NO_EDGES);
   const withSetMembers = resized(parent.withSetMembers, size);
+  const withSetOnlyMembers = resized(parent.withSetOnlyMembers, size);
   const logins = resized(parent.logins, size);
   const superusers = resized(parent.superusers, size);
   const rowSecurityBypass = resized(parent.rowSecurityBypass, size);
@@ -198,7 +227,9 @@ function deriveGraph(
     const edges = snapshot.membersOf.get(id) ?? [];
     inheritMembers[group] = edges.filter((m) => m.inherit).map((m) => at(m.member));
     setMembers[group] = Int32Array.from(edges.filter((m) => m.set).map((m) => at(m.member)));
+    setOnlyMembers[group] = Int32Array.from(edges.filter((m) => m.set && !m.inherit).map((m) => at(m.member)));
     assignBit(withSetMembers, group, (setMembers[group] as Int32Array).length > 0);
+    assignBit(withSetOnlyMembers, group, (setOnlyMembers[group] as Int32Array).length > 0);
   }
   for (const id of touched.members) {
     const member = at(id);
@@ -209,7 +240,17 @@ function deriveGraph(
     assignBit(superusers, member, p?.superuser === true);
     assignBit(rowSecurityBypass, member, p?.superuser === true || p?.bypassRowSecurity === true);
   }
-  return { inheritMembers, setGroups, setMembers, withSetMembers, logins, superusers, rowSecurityBypass };
+  return {
+    inheritMembers,
+    setGroups,
+    setMembers,
+    withSetMembers,
+    setOnlyMembers,
+    withSetOnlyMembers,
+    logins,
+    superusers,
+    rowSecurityBypass,
+  };
 }
 
 function buildClosures(
@@ -236,7 +277,9 @@ function buildClosures(
     reuse === undefined || parentGraph === undefined
       ? buildGraph(snapshot, size, at)
       : deriveGraph(parentGraph, snapshot, size, at, reuse);
-  const { inheritMembers, setGroups, setMembers, withSetMembers, logins, superusers, rowSecurityBypass } = graph;
+  const { inheritMembers, setGroups, setMembers, withSetMembers, setOnlyMembers, withSetOnlyMembers } = graph;
+  const { logins, superusers, rowSecurityBypass } = graph;
+  let superuserActors: Bitset | undefined;
 
   const everyone = fullBitset(size);
   const empty = createBitset(size);
@@ -283,6 +326,12 @@ function buildClosures(
     },
     setMembers,
     withSetMembers,
+    setOnlyMembers,
+    withSetOnlyMembers,
+    superuserActors() {
+      superuserActors ??= loginsActingAs(closures, superusers);
+      return superuserActors;
+    },
     logins,
     superusers,
     rowSecurityBypass,
@@ -323,19 +372,81 @@ export function loginsActingAs(closures: Closures, roots: Bitset): Bitset {
   const reached = roots.slice();
   const queue: number[] = [];
   for (let w = 0; w < roots.length; w++) {
-    let word = (roots[w] ?? 0) & (withSetMembers[w] ?? 0);
+    let word = (roots[w] as number) & (withSetMembers[w] as number);
     while (word !== 0) {
       const low = word & -word;
       queue.push((w << 5) + 31 - Math.clz32(low));
       word ^= low;
     }
   }
-  for (let i = 0; i < queue.length; i++)
-    for (const member of setMembers[queue[i] as number] ?? [])
-      if (!hasBit(reached, member)) {
-        setBit(reached, member);
-        if (hasBit(withSetMembers, member)) queue.push(member);
-      }
+  // Indexed loops and inline bit tests: this walk runs per resource and dominates large checks.
+  for (let i = 0; i < queue.length; i++) {
+    const members = setMembers[queue[i] as number];
+    if (members === undefined) continue;
+    for (let j = 0; j < members.length; j++) {
+      const member = members[j] as number;
+      const word = member >>> 5;
+      const bit = 1 << (member & 31);
+      const current = reached[word] as number;
+      if ((current & bit) !== 0) continue;
+      reached[word] = current | bit;
+      if (((withSetMembers[word] as number) & bit) !== 0) queue.push(member);
+    }
+  }
+  andInto(reached, closures.logins);
+  return reached;
+}
+
+/**
+ * {@link loginsActingAs} for a set of holders: principals that hold a privilege, pass a gate, or
+ * both. Such a set is closed under inheritance, apart from superusers (the attribute is not
+ * inherited): whoever inherits from a holder that is not a superuser holds too. So a login that
+ * reaches a holder along `set` edges reaches one first by an edge that does not inherit, or is a
+ * holder itself, and the walk starts only along the few edges that do not inherit; superusers'
+ * actors are found once per closures. Sets that lose members by other rules (row security,
+ * BYPASSRLS, the session gate) take {@link loginsActingAs}.
+ */
+export function loginsActingAsHolders(closures: Closures, holders: Bitset): Bitset {
+  const { setMembers, withSetMembers, setOnlyMembers, withSetOnlyMembers, superusers } = closures;
+  const reached = holders.slice();
+  const queue: number[] = [];
+  let everySuperuser = true;
+  let someSuperuser = false;
+  for (let w = 0; w < holders.length; w++) {
+    const held = holders[w] as number;
+    const supers = superusers[w] as number;
+    if ((supers & ~held) !== 0) everySuperuser = false;
+    if ((supers & held) !== 0) someSuperuser = true;
+    let word = held & ~supers & (withSetOnlyMembers[w] as number);
+    while (word !== 0) {
+      const low = word & -word;
+      queue.push((w << 5) + 31 - Math.clz32(low));
+      word ^= low;
+    }
+  }
+  // The roots' non-inheriting members; from there on, every `set` edge.
+  const roots = queue.length;
+  for (let i = 0; i < queue.length; i++) {
+    const members = i < roots ? setOnlyMembers[queue[i] as number] : setMembers[queue[i] as number];
+    if (members === undefined) continue;
+    for (let j = 0; j < members.length; j++) {
+      const member = members[j] as number;
+      const word = member >>> 5;
+      const bit = 1 << (member & 31);
+      const current = reached[word] as number;
+      if ((current & bit) !== 0) continue;
+      reached[word] = current | bit;
+      if (((withSetMembers[word] as number) & bit) !== 0) queue.push(member);
+    }
+  }
+  if (someSuperuser) {
+    if (everySuperuser) orInto(reached, closures.superuserActors());
+    else {
+      const heldSuperusers = superusers.slice();
+      andInto(heldSuperusers, holders);
+      orInto(reached, loginsActingAs(closures, heldSuperusers));
+    }
+  }
   andInto(reached, closures.logins);
   return reached;
 }

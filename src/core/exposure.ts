@@ -10,7 +10,7 @@ import {
   isEmpty,
   resized,
 } from './bitset.ts';
-import { type Closures, loginsActingAs } from './closure.ts';
+import { type Closures, loginsActingAs, loginsActingAsHolders } from './closure.ts';
 import { compareText } from './collections.ts';
 import { changesSince, parentOf } from './lineage.ts';
 import type { DefaultGrant, PrincipalId, Resource, ResourceId } from './model.ts';
@@ -272,13 +272,22 @@ function patchReaderSets(
     if (!sameReader(readerIn(previous, index), reader)) updates.push({ index, reader });
   }
   if (updates.length === 0) return previous;
+  // The parent's sets coincide when every reader reads every column (or row); they still do when
+  // no update reads fewer.
   const readers = resized(previous.readers, closures.size);
-  const allColumns = resized(previous.allColumns, closures.size);
-  const full = resized(previous.full, closures.size);
+  const allColumns =
+    previous.allColumns === previous.readers && updates.every((u) => u.reader?.access !== 'columns')
+      ? readers
+      : resized(previous.allColumns, closures.size);
+  const full =
+    previous.full === previous.allColumns && updates.every((u) => u.reader?.access !== 'filtered')
+      ? allColumns
+      : resized(previous.full, closures.size);
   for (const { index, reader } of updates) {
     assignBit(readers, index, reader !== undefined);
-    assignBit(allColumns, index, reader?.access === 'filtered' || reader?.access === 'full');
-    assignBit(full, index, reader?.access === 'full');
+    if (allColumns !== readers)
+      assignBit(allColumns, index, reader?.access === 'filtered' || reader?.access === 'full');
+    if (full !== allColumns) assignBit(full, index, reader?.access === 'full');
   }
   return readerSets(closures, access, readers, allColumns, full);
 }
@@ -360,12 +369,12 @@ function readerSetsOf(closures: Closures, access: ResourceAccessSets): ReaderSet
     const none = createBitset(closures.size);
     return readerSets(closures, access, none, none, none);
   }
-  const readers = loginsActingAs(closures, access.any);
+  const readers = loginsActingAsHolders(closures, access.any);
   andInto(readers, access.sessionGate);
   // Without column grants or row security the three sets coincide: walk once.
   const allColumns = equalSets(access.allColumns, access.any)
     ? readers
-    : within(loginsActingAs(closures, access.allColumns), readers);
+    : within(loginsActingAsHolders(closures, access.allColumns), readers);
   const full = equalSets(access.allRows, access.allColumns)
     ? allColumns
     : within(loginsActingAs(closures, access.allRows), readers);
@@ -400,7 +409,7 @@ function readerSets(
             ? createBitset(closures.size)
             : acting === access.allColumns
               ? allColumns
-              : within(loginsActingAs(closures, acting), readers);
+              : within(loginsActingAsHolders(closures, acting), readers);
         byColumn.set(column, set);
       }
       return set;
@@ -501,7 +510,7 @@ function latentExposure(snapshot: Snapshot, labelled: readonly Resource[]): Late
 
 /** Ids of the login principals that pass `sessionGate` and can act as some member of `acting`, sorted. */
 function loginIdsActingAs(closures: Closures, acting: Bitset, sessionGate: Bitset): PrincipalId[] {
-  const logins = loginsActingAs(closures, acting);
+  const logins = loginsActingAsHolders(closures, acting);
   andInto(logins, sessionGate);
   const ids = bitsOf(logins).map((index) => closures.ids[index] as PrincipalId);
   return closures.sortedUpTo < closures.size ? ids.sort(compareText) : ids;

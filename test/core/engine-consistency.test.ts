@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { loginsActingAs, loginsActingAsHolders } from '../../src/core/closure.ts';
 import {
   type AccessDelta,
   accessOf,
@@ -8,6 +9,7 @@ import {
   childrenOf,
   computeDelta,
   computeExposure,
+  createBitset,
   createRouteFinder,
   type Edit,
   explainAccess,
@@ -20,6 +22,7 @@ import {
   type Resource,
   type RowPolicy,
   type Snapshot,
+  setBit,
 } from '../../src/core/index.ts';
 import { buildSnapshot, group, table, user } from '../support/build-snapshot.ts';
 import { baseSeed, createRandom, type Random } from '../support/random.ts';
@@ -126,6 +129,30 @@ describe('exposure and explain agree', () => {
           else expect(single.missing.length, context).toBeGreaterThan(0);
           compared++;
         }
+    }
+    expect(compared).toBeGreaterThan(1000);
+  });
+});
+
+describe('the walk from holder sets', () => {
+  const seed = baseSeed();
+  it(`finds the logins the general walk finds, for every set built from grants and gates (base seed ${seed})`, () => {
+    let compared = 0;
+    for (let i = 0; i < 500; i++) {
+      const snapshot = randomSystem(createRandom((seed + i) >>> 0));
+      const sets = accessSetsOf(snapshot);
+      const { closures } = sets;
+      for (const resource of snapshot.resources.filter((r) => r.readable)) {
+        const access = sets.forResource(resource);
+        const holderSets = [access.any, access.allColumns, ...access.byColumn.values(), sets.actingGate(resource)];
+        for (const holders of holderSets) {
+          const context = `seed ${(seed + i) >>> 0}, ${resource.id}`;
+          expect([...loginsActingAsHolders(closures, holders)], context).toEqual([
+            ...loginsActingAs(closures, holders),
+          ]);
+          compared++;
+        }
+      }
     }
     expect(compared).toBeGreaterThan(1000);
   });
@@ -319,11 +346,8 @@ describe('grouping readers by route', () => {
         const readers = snapshot.principals.filter(
           (p) => p.login && (accessOf(snapshot, p.id, resource)?.access ?? 'none') !== 'none',
         );
-        const set = new Uint32Array((closures.size + 31) >>> 5);
-        for (const reader of readers) {
-          const index = closures.indexOf.get(reader.id) ?? -1;
-          set[index >>> 5] = (set[index >>> 5] ?? 0) | (1 << (index & 31));
-        }
+        const set = createBitset(closures.size);
+        for (const reader of readers) setBit(set, closures.indexOf.get(reader.id) ?? -1);
         const { groups, untraced } = groupByRoute(
           snapshot,
           resource,
