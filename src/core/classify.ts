@@ -138,9 +138,10 @@ function relabel(
     readPrivilege: structure.readPrivilege,
     blanketGrants: structure.blanketGrants,
     ...(structure.facts === undefined ? {} : { facts: structure.facts }),
-    principals: structure.principals,
+    // Thunks: the structure's lists may themselves be built only when read.
+    principals: () => structure.principals,
     principalById: structure.principalById,
-    memberships: structure.memberships,
+    memberships: () => structure.memberships,
     membershipsOf: structure.membershipsOf,
     membersOf: structure.membersOf,
     resources: () => structure.resources.map((r) => changed.get(r.id) ?? labelled.resourceById.get(r.id) ?? r),

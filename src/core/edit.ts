@@ -1,4 +1,3 @@
-import { groupBy } from './collections.ts';
 import { recordDerivation } from './lineage.ts';
 import type { DefaultGrant, Grant, Membership, Principal, PrincipalId, Resource, ResourceId } from './model.ts';
 import { OverlayMap } from './overlay-map.ts';
@@ -94,14 +93,18 @@ export function applyEdits(snapshot: Snapshot, edits: readonly Edit[]): Result<S
 }
 
 /**
- * A snapshot being edited: copy-on-write views of the old one. Principals, memberships and default
- * grants are small and copied when first changed; resources and grants are kept as changes over
- * the old indexes.
+ * A snapshot being edited: views of the old one. Principals, memberships, resources and grants are
+ * kept as changes over the old indexes (a check on 10,000 roles changes one or two); default
+ * grants are few and copied when first changed.
  */
 class EditState {
   readonly #base: Snapshot;
-  #principals: Map<PrincipalId, Principal> | undefined;
-  #memberships: Membership[] | undefined;
+  /** Principals added or updated, and removed (null). */
+  readonly #principals = new Map<PrincipalId, Principal | null>();
+  /** Memberships of the old snapshot taken away, and memberships added (still present) in order. */
+  readonly #removedMemberships = new Set<Membership>();
+  #addedMemberships: Membership[] = [];
+  #membershipsEdited = false;
   #defaultGrants: DefaultGrant[] | undefined;
   readonly #resources = new Map<ResourceId, Resource | null>();
   readonly #grants = new Map<ResourceId, Grant[]>();
@@ -116,18 +119,35 @@ class EditState {
     this.#base = snapshot;
   }
 
-  get #principalMap(): ReadonlyMap<PrincipalId, Principal> {
-    return this.#principals ?? this.#base.principalById;
+  #principal(id: PrincipalId): Principal | undefined {
+    const changed = this.#principals.get(id);
+    if (changed === null) return undefined;
+    return changed ?? this.#base.principalById.get(id);
   }
 
-  #writablePrincipals(): Map<PrincipalId, Principal> {
-    this.#principals ??= new Map(this.#base.principalById);
-    return this.#principals;
+  #hasPrincipal(id: PrincipalId): boolean {
+    return this.#principal(id) !== undefined;
   }
 
-  #writableMemberships(): Membership[] {
-    this.#memberships ??= [...this.#base.memberships];
-    return this.#memberships;
+  /** The memberships of `id` as a member (or as a group), in the order of the whole list. */
+  #membershipsBy(side: 'member' | 'group', id: PrincipalId): Membership[] {
+    const index = side === 'member' ? this.#base.membershipsOf : this.#base.membersOf;
+    const kept = (index.get(id) ?? []).filter((m) => !this.#removedMemberships.has(m));
+    for (const m of this.#addedMemberships) if (m[side] === id) kept.push(m);
+    return kept;
+  }
+
+  *#allMemberships(): Generator<Membership> {
+    for (const m of this.#base.memberships) if (!this.#removedMemberships.has(m)) yield m;
+    yield* this.#addedMemberships;
+  }
+
+  #removeMembership(m: Membership): void {
+    this.#membersTouched.add(m.member);
+    this.#groupsTouched.add(m.group);
+    const added = this.#addedMemberships.indexOf(m);
+    if (added >= 0) this.#addedMemberships.splice(added, 1);
+    else this.#removedMemberships.add(m);
   }
 
   #writableDefaults(): DefaultGrant[] {
@@ -165,31 +185,33 @@ class EditState {
       case 'opaque':
         return undefined;
       case 'add-principal':
-        if (this.#principalMap.has(edit.principal.id)) return `principal "${edit.principal.id}" already exists`;
-        this.#writablePrincipals().set(edit.principal.id, deepFreeze(edit.principal));
+        if (this.#hasPrincipal(edit.principal.id)) return `principal "${edit.principal.id}" already exists`;
+        this.#principals.set(edit.principal.id, deepFreeze(edit.principal));
         this.#principalsTouched.add(edit.principal.id);
         return undefined;
       case 'update-principal': {
-        const principal = this.#principalMap.get(edit.principal);
+        const principal = this.#principal(edit.principal);
         if (principal === undefined) return `no principal "${edit.principal}"`;
         this.#principalsTouched.add(edit.principal);
-        this.#writablePrincipals().set(edit.principal, deepFreeze({ ...principal, ...edit.changes }));
+        this.#principals.set(edit.principal, deepFreeze({ ...principal, ...edit.changes }));
         return undefined;
       }
       case 'remove-principal':
         return this.#removePrincipal(edit.principal);
       case 'add-membership': {
         const m = edit.membership;
-        if (!this.#principalMap.has(m.member) || !this.#principalMap.has(m.group))
+        if (!this.#hasPrincipal(m.member) || !this.#hasPrincipal(m.group))
           return `membership of "${m.member}" in "${m.group}" names an unknown principal`;
         const shape = membershipProblem(m);
         if (shape !== undefined) return shape.message;
-        const kept = this.#writableMemberships().filter(
-          (x) => !(x.member === m.member && x.group === m.group && x.grantor === m.grantor),
-        );
-        if (kept.length !== this.#writableMemberships().length) this.#narrowed = true;
-        this.#memberships = kept;
-        this.#memberships.push(deepFreeze(m));
+        // The same grant again replaces the old one, whose options may have been wider.
+        for (const old of this.#membershipsBy('member', m.member))
+          if (old.group === m.group && old.grantor === m.grantor) {
+            this.#removeMembership(old);
+            this.#narrowed = true;
+          }
+        this.#membershipsEdited = true;
+        this.#addedMemberships.push(deepFreeze(m));
         this.#membersTouched.add(m.member);
         this.#groupsTouched.add(m.group);
         return undefined;
@@ -198,19 +220,15 @@ class EditState {
         this.#membersTouched.add(edit.member);
         this.#groupsTouched.add(edit.group);
         this.#narrowed = true;
-        this.#memberships = this.#writableMemberships().filter(
-          (m) =>
-            !(
-              m.member === edit.member &&
-              m.group === edit.group &&
-              (edit.grantor === undefined || m.grantor === edit.grantor)
-            ),
-        );
+        this.#membershipsEdited = true;
+        for (const m of this.#membershipsBy('member', edit.member))
+          if (m.group === edit.group && (edit.grantor === undefined || m.grantor === edit.grantor))
+            this.#removeMembership(m);
         return undefined;
       case 'add-grant': {
         const g = edit.grant;
         if (this.#resource(g.resource) === undefined) return `no resource "${g.resource}"`;
-        if (!this.#principalMap.has(g.principal)) return `no principal "${g.principal}"`;
+        if (!this.#hasPrincipal(g.principal)) return `no principal "${g.principal}"`;
         this.#setGrants(g.resource, [...this.#grantsOf(g.resource).filter((x) => !sameGrant(x, g)), g]);
         return undefined;
       }
@@ -248,22 +266,21 @@ class EditState {
   }
 
   #removePrincipal(id: PrincipalId): string | undefined {
-    if (!this.#principalMap.has(id)) return `no principal "${id}"`;
+    if (!this.#hasPrincipal(id)) return `no principal "${id}"`;
     this.#principalsTouched.add(id);
     this.#narrowed = true;
-    for (const m of this.#memberships ?? this.#base.memberships)
-      if (m.member === id || m.group === id || m.grantor === id) {
-        this.#membersTouched.add(m.member);
-        this.#groupsTouched.add(m.group);
-      }
+    const involved = [...this.#allMemberships()].filter((m) => m.member === id || m.group === id || m.grantor === id);
+    for (const m of involved) {
+      this.#membersTouched.add(m.member);
+      this.#groupsTouched.add(m.group);
+    }
     for (const r of this.#allResources())
       if (r.owner === id) return `"${id}" cannot be removed: it owns ${r.name} (reassign or drop what it owns first)`;
     if (this.#base.blanketGrants.some((b) => b.principal === id))
       return `"${id}" cannot be removed: it holds a blanket grant (a predefined role)`;
-    this.#writablePrincipals().delete(id);
-    this.#memberships = this.#writableMemberships().filter(
-      (m) => m.member !== id && m.group !== id && m.grantor !== id,
-    );
+    this.#principals.set(id, null);
+    if (involved.length > 0) this.#membershipsEdited = true;
+    for (const m of involved) this.#removeMembership(m);
     for (const [resource, grants] of this.#allGrants())
       if (grants.some((g) => g.principal === id || g.grantor === id))
         this.#setGrants(
@@ -356,9 +373,43 @@ class EditState {
   }
 
   /** The snapshot after the edits, checked for what the edits could have left dangling. */
+  /** The principals in the old order, updated ones in place, added ones after. */
+  #principalList(): Principal[] {
+    const list: Principal[] = [];
+    for (const p of this.#base.principals) {
+      const changed = this.#principals.get(p.id);
+      if (changed !== null) list.push(changed ?? p);
+    }
+    for (const [id, p] of this.#principals) if (p !== null && !this.#base.principalById.has(id)) list.push(p);
+    return list;
+  }
+
+  /**
+   * Memberships grouped by member (or group) after edits: the old index, with the lists of the
+   * principals whose memberships the edits touched built again.
+   */
+  #regroup(
+    side: 'member' | 'group',
+    touched: ReadonlySet<PrincipalId>,
+  ): ReadonlyMap<PrincipalId, readonly Membership[]> {
+    const base = side === 'member' ? this.#base.membershipsOf : this.#base.membersOf;
+    const lists = new Map<PrincipalId, Membership[]>();
+    const emptied: PrincipalId[] = [];
+    for (const id of touched) {
+      const list = this.#membershipsBy(side, id);
+      if (list.length > 0) lists.set(id, list);
+      else emptied.push(id);
+    }
+    return OverlayMap.derive(base, lists, emptied);
+  }
+
   result(): Result<Snapshot, readonly Issue[]> {
     const base = this.#base;
-    const principalById = this.#principals ?? base.principalById;
+    const principalById = OverlayMap.derive(
+      base.principalById,
+      new Map([...this.#principals].flatMap(([id, p]): [PrincipalId, Principal][] => (p === null ? [] : [[id, p]]))),
+      [...this.#principals].flatMap(([id, p]) => (p === null ? [id] : [])),
+    );
     const issues: Issue[] = [];
     const need = (id: PrincipalId | undefined, what: string) => {
       if (id !== undefined && !principalById.has(id))
@@ -397,7 +448,7 @@ class EditState {
 
     // Lazy either way: the base's list may itself be lazy, and most edits never need the list.
     const resources = this.#resources.size === 0 ? () => base.resources : () => [...this.#allResources()];
-    const memberships = this.#memberships ?? base.memberships;
+    const membershipsChanged = this.#removedMemberships.size > 0 || this.#addedMemberships.length > 0;
     // Principals replaced by the edits were frozen when set; the rest are the old, frozen ones.
     const grantChanges = new Map([...this.#grants].filter(([id]) => this.#resource(id) !== undefined));
     const removedGrants = [...this.#grants.keys()].filter((id) => this.#resource(id) === undefined);
@@ -412,25 +463,19 @@ class EditState {
       readPrivilege: base.readPrivilege,
       blanketGrants: base.blanketGrants,
       ...(base.facts === undefined ? {} : { facts: base.facts }),
-      principals: this.#principals === undefined ? base.principals : [...this.#principals.values()],
+      principals: this.#principals.size === 0 ? () => base.principals : () => this.#principalList(),
       principalById,
-      memberships,
-      membershipsOf:
-        this.#memberships === undefined
-          ? base.membershipsOf
-          : regroup(memberships, base.membershipsOf, this.#membersTouched, (m) => m.member),
-      membersOf:
-        this.#memberships === undefined
-          ? base.membersOf
-          : regroup(memberships, base.membersOf, this.#groupsTouched, (m) => m.group),
+      memberships: membershipsChanged ? () => [...this.#allMemberships()] : () => base.memberships,
+      membershipsOf: membershipsChanged ? this.#regroup('member', this.#membersTouched) : base.membershipsOf,
+      membersOf: membershipsChanged ? this.#regroup('group', this.#groupsTouched) : base.membersOf,
       resources,
       resourceById: OverlayMap.derive(base.resourceById, changedResources, removedResources),
       grantsByResource,
       defaultGrants: this.#defaultGrants ?? base.defaultGrants,
     });
     recordDerivation(derived, base, {
-      principals: this.#principals !== undefined,
-      memberships: this.#memberships !== undefined,
+      principals: this.#principals.size > 0,
+      memberships: this.#membershipsEdited,
       narrowed: this.#narrowed,
       defaultGrants: this.#defaultGrants !== undefined,
       resources: this.#touched,
@@ -440,24 +485,6 @@ class EditState {
     });
     return ok(derived);
   }
-}
-
-/**
- * Memberships grouped by member (or group) after edits: the base's lists, with the lists of the
- * principals whose memberships the edits touched built again (in the order of `memberships`).
- */
-function regroup(
-  memberships: readonly Membership[],
-  base: ReadonlyMap<PrincipalId, readonly Membership[]>,
-  touched: ReadonlySet<PrincipalId>,
-  key: (m: Membership) => PrincipalId,
-): ReadonlyMap<PrincipalId, readonly Membership[]> {
-  if (touched.size > 64) return groupBy(memberships, key);
-  const lists = new Map<PrincipalId, Membership[]>([...touched].map((id) => [id, []]));
-  for (const m of memberships) lists.get(key(m))?.push(m);
-  const emptied = [...lists].filter(([, list]) => list.length === 0).map(([id]) => id);
-  for (const id of emptied) lists.delete(id);
-  return OverlayMap.derive(base, lists, emptied);
 }
 
 function withChanges(resource: Resource, changes: ResourceChanges): Resource {

@@ -138,37 +138,47 @@ export function withLabels(snapshot: Snapshot, resources: readonly Resource[]): 
   });
 }
 
+/** A list given as it is, or as a function that builds it when first read. */
+type Lazy<T> = readonly T[] | (() => readonly T[]);
+
 /**
- * Freezes a snapshot derived from another by edits or relabelling. Its flat lists of grants and
- * of resources are built only if someone asks for them (engines use the indexes), and the new
- * objects in it must already be frozen by whoever made them: nothing old is walked again.
+ * Freezes a snapshot derived from another by edits or relabelling. Its flat lists of grants,
+ * resources, principals and memberships are built only if someone asks for them (engines use the
+ * indexes), and the new objects in it must already be frozen by whoever made them: nothing old is
+ * walked again.
  */
 export function freezeDerived(
-  fields: Omit<Snapshot, 'grants' | 'resources'> & {
-    readonly resources: readonly Resource[] | (() => readonly Resource[]);
+  fields: Omit<Snapshot, 'grants' | 'resources' | 'principals' | 'memberships'> & {
+    readonly resources: Lazy<Resource>;
+    readonly principals: Lazy<Principal>;
+    readonly memberships: Lazy<Membership>;
   },
 ): Snapshot {
-  const { resources, ...rest } = fields;
+  const { resources, principals, memberships, ...rest } = fields;
   const snapshot = { ...rest } as Snapshot;
-  let grants: readonly Grant[] | undefined;
-  let list = typeof resources === 'function' ? undefined : Object.freeze(resources);
-  Object.defineProperty(snapshot, 'grants', {
-    enumerable: true,
-    get: () => {
-      grants ??= Object.freeze([...fields.grantsByResource.values()].flat());
-      return grants;
-    },
-  });
-  Object.defineProperty(snapshot, 'resources', {
+  lazyList(snapshot, 'grants', () => [...fields.grantsByResource.values()].flat());
+  lazyList(snapshot, 'resources', resources);
+  lazyList(snapshot, 'principals', principals);
+  lazyList(snapshot, 'memberships', memberships);
+  Object.freeze(fields.defaultGrants);
+  return Object.freeze(snapshot);
+}
+
+/** Defines `snapshot[key]` as `list`, frozen; built on first read when `list` is a function. */
+function lazyList<T>(snapshot: Snapshot, key: 'grants' | 'resources' | 'principals' | 'memberships', list: Lazy<T>) {
+  if (typeof list !== 'function') {
+    Object.defineProperty(snapshot, key, { enumerable: true, value: Object.freeze(list) });
+    return;
+  }
+  let built: readonly T[] | undefined;
+  Object.defineProperty(snapshot, key, {
     enumerable: true,
     get: () => {
       // The function returns a new array or an already frozen one.
-      list ??= Object.freeze((resources as () => readonly Resource[])());
-      return list;
+      built ??= Object.freeze(list());
+      return built;
     },
   });
-  for (const shallow of [fields.principals, fields.memberships, fields.defaultGrants]) Object.freeze(shallow);
-  return Object.freeze(snapshot);
 }
 
 const fingerprints = new WeakMap<Snapshot, string>();
