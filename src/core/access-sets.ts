@@ -123,7 +123,7 @@ function createAccessSets(snapshot: Snapshot, reuse: Reuse | undefined): AccessS
     blanketByPrivilege.set(blanket.privilege, list);
   }
 
-  const holderCache = new Map<string, Bitset>();
+  const holderCache = new Map<ResourceId, Map<string, Bitset>>();
   // After a change to memberships, a resource whose grantees' holders did not change keeps the
   // parent's holders (same principals, same superusers).
   // When only holders were added (memberships added, principals made superusers), every holder
@@ -142,24 +142,33 @@ function createAccessSets(snapshot: Snapshot, reuse: Reuse | undefined): AccessS
       ? reuse.engine
       : undefined;
   const changedGroups = closures.changedGroups ?? new Set<string>();
+  /** Whether a grant of `privilege` on `resource` (or a blanket grant covering it) names a changed group. */
+  function grantsChanged(privilege: string, resource: Resource): boolean {
+    for (const grant of snapshot.grantsByResource.get(resource.id) ?? [])
+      if (grant.privilege === privilege && changedGroups.has(grant.principal)) return true;
+    for (const blanket of blanketByPrivilege.get(privilege) ?? [])
+      if (blanket.kinds.has(resource.kind) && changedGroups.has(blanket.principal)) return true;
+    return false;
+  }
   const sameHolders = (privilege: string, resource: Resource) =>
     parentEngine !== undefined &&
     reuse !== undefined &&
     sameSuperusers &&
     !reuse.touched.has(resource.id) &&
-    !(snapshot.grantsByResource.get(resource.id) ?? []).some(
-      (g) => g.privilege === privilege && changedGroups.has(g.principal),
-    ) &&
-    !(blanketByPrivilege.get(privilege) ?? []).some(
-      (b) => b.kinds.has(resource.kind) && changedGroups.has(b.principal),
-    );
+    !grantsChanged(privilege, resource);
   function holders(privilege: string, resource: Resource, column?: string): Bitset {
-    const key = `${privilege}\u0000${resource.id}\u0000${column ?? ''}`;
-    const cached = holderCache.get(key);
+    // By resource, then by privilege (and column): no key is built for the common case.
+    let byPrivilege = holderCache.get(resource.id);
+    if (byPrivilege === undefined) {
+      byPrivilege = new Map();
+      holderCache.set(resource.id, byPrivilege);
+    }
+    const key = column === undefined ? privilege : `${privilege}\u0000${column}`;
+    const cached = byPrivilege.get(key);
     if (cached !== undefined) return cached;
     if (parentEngine !== undefined && sameHolders(privilege, resource)) {
       const inherited = parentEngine.holders(privilege, resource, column);
-      holderCache.set(key, inherited);
+      byPrivilege.set(key, inherited);
       return inherited;
     }
     let set: Bitset;
@@ -197,7 +206,7 @@ function createAccessSets(snapshot: Snapshot, reuse: Reuse | undefined): AccessS
         for (const grant of own) orInto(set, heldByOf(grant.principal));
       }
     }
-    holderCache.set(key, set);
+    byPrivilege.set(key, set);
     return set;
   }
 
@@ -348,10 +357,15 @@ function createAccessSets(snapshot: Snapshot, reuse: Reuse | undefined): AccessS
       (g) => g.privilege === snapshot.readPrivilege && g.column !== undefined,
     );
     if (!columnGrants) {
-      // Whoever reads one column reads them all: one set serves every column.
-      allColumns = holders(snapshot.readPrivilege, resource).slice();
-      andInto(allColumns, acting);
-      andInto(allColumns, derived.readable);
+      // Whoever reads one column reads them all: one set serves every column. Holders that all
+      // pass the gates are the set as it is (shared with the holders' cache, never written to).
+      const held = holders(snapshot.readPrivilege, resource);
+      if (derived.readable === everyone && isSubset(held, acting)) allColumns = held;
+      else {
+        allColumns = held.slice();
+        andInto(allColumns, acting);
+        andInto(allColumns, derived.readable);
+      }
       any = allColumns;
       for (const column of resource.columns) byColumn.set(column.name, allColumns);
     } else {

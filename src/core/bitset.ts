@@ -1,18 +1,37 @@
 /**
  * Fixed-size bit sets over principal indexes. The access engine keeps membership closures as
  * bit sets so that "who holds this privilege" is a handful of word-wise ORs, not a graph walk.
+ *
+ * A set is a plain array of 32-bit words, each held as a signed integer (`x | 0`), not a typed
+ * array: V8 keeps such arrays on its own heap as small integers, where a set that lives for one
+ * check is freed by the next young-generation collection at no cost. Typed arrays of this size get
+ * their memory outside the heap, and the thousands a large check makes pushed V8 into full
+ * collections for "external memory pressure" every dozen checks (see docs/benchmarks.md).
+ * Every function here stores signed words only, so the arrays stay small-integer arrays.
  */
-export type Bitset = Uint32Array;
+export type Bitset = number[];
+
+/** Zeroed sets by word count, copied to make new ones (a copy of a packed array stays packed). */
+const zeroes = new Map<number, readonly number[]>();
 
 export function createBitset(size: number): Bitset {
-  return new Uint32Array((size + 31) >>> 5);
+  const words = (size + 31) >>> 5;
+  let zero = zeroes.get(words);
+  if (zero === undefined) {
+    const fresh: number[] = [];
+    for (let i = 0; i < words; i++) fresh.push(0);
+    zero = fresh;
+    if (zeroes.size >= 16) zeroes.clear();
+    zeroes.set(words, zero);
+  }
+  return zero.slice();
 }
 
 export function fullBitset(size: number): Bitset {
   const set = createBitset(size);
-  set.fill(0xffffffff);
+  set.fill(-1);
   const spare = set.length * 32 - size;
-  if (spare > 0) set[set.length - 1] = 0xffffffff >>> spare;
+  if (spare > 0) set[set.length - 1] = (0xffffffff >>> spare) | 0;
   return set;
 }
 
@@ -126,7 +145,7 @@ export function takeShared(from: Bitset, set: Bitset): Bitset | undefined {
       break;
     }
   if (first < 0) return undefined;
-  const taken = new Uint32Array(from.length);
+  const taken = createBitset(from.length * 32);
   for (let i = first; i < from.length; i++) {
     const shared = (from[i] ?? 0) & (set[i] ?? 0);
     taken[i] = shared;
@@ -138,7 +157,8 @@ export function takeShared(from: Bitset, set: Bitset): Bitset | undefined {
 /** A copy of `set` with room for `size` bits (bits beyond the old size clear). */
 export function resized(set: Bitset, size: number): Bitset {
   const copy = createBitset(size);
-  copy.set(set.length <= copy.length ? set : set.subarray(0, copy.length));
+  const words = Math.min(set.length, copy.length);
+  for (let i = 0; i < words; i++) copy[i] = set[i] as number;
   const spare = copy.length * 32 - size;
   if (spare > 0 && set.length >= copy.length)
     copy[copy.length - 1] = (copy[copy.length - 1] ?? 0) & (0xffffffff >>> spare);

@@ -149,14 +149,17 @@ interface Aligned {
   columnReaders(column: string): Bitset;
 }
 
-function aligner(space: PrincipalSpace): (sets: ReaderSets | undefined) => Aligned {
+/** Aligns reader sets to a delta's space; `none` is the empty set of that space, never written to. */
+type Aligner = ((sets: ReaderSets | undefined) => Aligned) & { readonly none: Bitset };
+
+function aligner(space: PrincipalSpace): Aligner {
   const size = space.ids.length;
   const none = createBitset(size);
   const empty: Aligned = { readers: none, allColumns: none, full: none, columns: [], columnReaders: () => none };
   // Sets of one snapshot share its closures; whether their numbering is a prefix of the space's is
   // asked once per closures.
   const prefix = new Map<Closures, boolean>();
-  return (sets) => {
+  const align = (sets: ReaderSets | undefined): Aligned => {
     if (sets === undefined) return empty;
     const { closures } = sets;
     const same = prefix.get(closures) ?? isPrefix(closures.ids, space.ids);
@@ -173,13 +176,14 @@ function aligner(space: PrincipalSpace): (sets: ReaderSets | undefined) => Align
       columnReaders: (column) => move(sets.columnReaders(column)),
     };
   };
+  return Object.assign(align, { none });
 }
 
 function resourceDelta(
   old: ResourceExposure | undefined,
   current: ResourceExposure | undefined,
   space: PrincipalSpace,
-  align: (sets: ReaderSets | undefined) => Aligned,
+  align: Aligner,
 ): ResourceDelta | undefined {
   const resource = (current ?? old)?.resource;
   if (resource === undefined) return undefined;
@@ -188,40 +192,48 @@ function resourceDelta(
     return undefined;
   const was = align(old?.sets);
   const now = align(current?.sets);
-  const gained = grown(now, was);
-  const lost = grown(was, now);
+  const gained = grown(now, was, align.none);
+  const lost = grown(was, now, align.none);
   // Readers of some columns on both sides may read other columns now.
   const both = someColumnsOnBothSides(was, now);
+  let gainedColumns = gained;
+  let lostColumns = lost;
   if (both !== undefined)
     for (const column of new Set([...was.columns, ...now.columns])) {
       const from = was.columnReaders(column);
       const to = now.columnReaders(column);
-      orInto(gained, inOneOnly(both, to, from));
-      orInto(lost, inOneOnly(both, from, to));
+      if (gainedColumns === align.none) gainedColumns = align.none.slice();
+      if (lostColumns === align.none) lostColumns = align.none.slice();
+      orInto(gainedColumns, inOneOnly(both, to, from));
+      orInto(lostColumns, inOneOnly(both, from, to));
     }
   const potentialGained = potentialDifference(current, old);
   const potentialLost = potentialDifference(old, current);
-  if (isEmpty(gained) && isEmpty(lost) && potentialGained.length + potentialLost.length === 0) return undefined;
+  if (isEmpty(gainedColumns) && isEmpty(lostColumns) && potentialGained.length + potentialLost.length === 0)
+    return undefined;
   return {
     resource,
     created: old === undefined,
     removed: current === undefined,
-    gained: accessChanges(gained, space, was, now),
-    lost: accessChanges(lost, space, was, now),
+    gained: accessChanges(gainedColumns, space, was, now),
+    lost: accessChanges(lostColumns, space, was, now),
     potentialGained,
     potentialLost,
   };
 }
 
-/** Principals whose level in `a` is above their level in `b`. */
-function grown(a: Aligned, b: Aligned): Bitset {
-  const set = createBitset(a.readers.length * 32);
-  for (let i = 0; i < set.length; i++)
-    set[i] =
-      ((a.full[i] ?? 0) & ~(b.full[i] ?? 0)) |
-      ((a.allColumns[i] ?? 0) & ~(b.allColumns[i] ?? 0)) |
-      ((a.readers[i] ?? 0) & ~(b.readers[i] ?? 0));
-  return set;
+/** Principals whose level in `a` is above their level in `b`; `none` itself when there are none. */
+function grown(a: Aligned, b: Aligned, none: Bitset): Bitset {
+  let set: Bitset | undefined;
+  const [aFull, aAll, aRead, bFull, bAll, bRead] = [a.full, a.allColumns, a.readers, b.full, b.allColumns, b.readers];
+  for (let i = 0; i < none.length; i++) {
+    const word =
+      ((aFull[i] ?? 0) & ~(bFull[i] ?? 0)) | ((aAll[i] ?? 0) & ~(bAll[i] ?? 0)) | ((aRead[i] ?? 0) & ~(bRead[i] ?? 0));
+    if (word === 0) continue;
+    set ??= none.slice();
+    set[i] = word;
+  }
+  return set ?? none;
 }
 
 /** Readers of some columns but not all, on both sides; undefined when there are none. */
@@ -267,8 +279,9 @@ function accessChanges(set: Bitset, space: PrincipalSpace, was: Aligned, now: Al
       if (counts === undefined) {
         const sets = side === 'before' ? was : now;
         const full = countShared(set, sets.full);
-        const filtered = countShared(set, sets.allColumns) - full;
-        const columns = countShared(set, sets.readers) - full - filtered;
+        const filtered = (sets.allColumns === sets.full ? full : countShared(set, sets.allColumns)) - full;
+        const columns =
+          (sets.readers === sets.allColumns ? full + filtered : countShared(set, sets.readers)) - full - filtered;
         counts = { full, filtered, columns, none: count - full - filtered - columns };
         levels.set(side, counts);
       }
