@@ -1,7 +1,17 @@
-import { andInto, type Bitset, createBitset, difference, equalSets, hasBit, isSubset, orInto } from './bitset.ts';
+import {
+  andInto,
+  andNotInto,
+  type Bitset,
+  createBitset,
+  difference,
+  equalSets,
+  hasBit,
+  isSubset,
+  orInto,
+} from './bitset.ts';
 import { type Closures, computeClosures, deriveClosures } from './closure.ts';
 import { changesSince, parentOf } from './lineage.ts';
-import type { Gate, Resource, ResourceId } from './model.ts';
+import { type Gate, type PrincipalId, PUBLIC_ID, type Resource, type ResourceId } from './model.ts';
 import { ancestorsOf, type Snapshot } from './snapshot.ts';
 
 /**
@@ -22,6 +32,21 @@ export interface ResourceAccessSets {
   readonly any: Bitset;
 }
 
+/** What one acting identity can read of a resource: one principal's bits of its read sets. */
+export interface IdentityAccess {
+  readonly any: boolean;
+  readonly allColumns: boolean;
+  readonly allRows: boolean;
+  column(name: string): boolean;
+}
+
+/** A resource's read sets, asked one acting identity at a time. */
+export interface AccessProbe {
+  /** Whether login `index` passes the gates checked when a session starts. */
+  passesSession(index: number): boolean;
+  at(index: number): IdentityAccess;
+}
+
 /**
  * Computes, once per snapshot, which acting identities can read what. This is the bulk form of
  * the rules in `explain.ts`; tests check that the two agree on every pair.
@@ -37,9 +62,25 @@ export interface AccessSets {
   sessionGate(resource: Resource): Bitset;
   /** The read sets of a readable resource. */
   forResource(resource: Resource): ResourceAccessSets;
+  /** Acting identities that the resource's own row security does not filter. */
+  rowsUnfiltered(resource: Resource): Bitset;
+  /**
+   * The read sets of a resource for questions about a few identities: the sets themselves when
+   * they are at hand, else each identity's bits worked out on their own (by the same rules, tested
+   * equal), which costs a few lookups instead of whole sets. A check that changes one role asks
+   * this of every labelled resource.
+   */
+  probe(resource: Resource): AccessProbe;
 }
 
 const engines = new WeakMap<Snapshot, AccessSets>();
+
+const NO_ACCESS: IdentityAccess = Object.freeze({
+  any: false,
+  allColumns: false,
+  allRows: false,
+  column: () => false,
+});
 
 export function accessSetsOf(snapshot: Snapshot): AccessSets {
   const known = engines.get(snapshot);
@@ -124,6 +165,15 @@ function createAccessSets(snapshot: Snapshot, reuse: Reuse | undefined): AccessS
   }
 
   const holderCache = new Map<ResourceId, Map<string, Bitset>>();
+  let bypassSame: boolean | undefined;
+  /** The parent engine has the same superusers and the same roles bypassing row security. */
+  function sameBypassingRoles(): boolean {
+    bypassSame ??=
+      parentEngine !== undefined &&
+      sameSuperusers &&
+      equalSets(rowSecurityBypass, parentEngine.closures.rowSecurityBypass);
+    return bypassSame;
+  }
   // After a change to memberships, a resource whose grantees' holders did not change keeps the
   // parent's holders (same principals, same superusers).
   // When only holders were added (memberships added, principals made superusers), every holder
@@ -236,24 +286,47 @@ function createAccessSets(snapshot: Snapshot, reuse: Reuse | undefined): AccessS
     return all;
   }
 
-  /** Acting identities not filtered by the resource's own row security. */
+  /**
+   * Acting identities not filtered by the resource's own row security. The parent's set when the
+   * resource is untouched and neither its owner nor its policies' roles changed, with the same
+   * superusers and bypassing roles.
+   */
+  const rowsCache = new Map<ResourceId, Bitset>();
   function ownRowsUnfiltered(resource: Resource): Bitset {
     const security = resource.rowSecurity;
     if (security === undefined || !security.enabled) return everyone;
-    const set = rowSecurityBypass.slice();
-    if (!security.forced && resource.owner !== undefined) orInto(set, heldByOf(resource.owner));
-    const admitted = createBitset(size);
-    const restricted = createBitset(size);
-    for (const policy of security.policies) {
-      if (policy.privileges !== '*' && !policy.privileges.includes(snapshot.readPrivilege)) continue;
-      const applies = createBitset(size);
-      for (const principal of policy.principals) orInto(applies, heldByOf(principal));
-      if (policy.permissive && policy.admitsAllRows) orInto(admitted, applies);
-      if (!policy.permissive && !policy.admitsAllRows) orInto(restricted, applies);
+    let set = rowsCache.get(resource.id);
+    if (set !== undefined) return set;
+    if (parentEngine !== undefined && sameBypassingRoles() && !rowRolesChanged(resource))
+      set = parentEngine.rowsUnfiltered(resource);
+    else {
+      set = rowSecurityBypass.slice();
+      if (!security.forced && resource.owner !== undefined) orInto(set, heldByOf(resource.owner));
+      const admitted = createBitset(size);
+      const restricted = createBitset(size);
+      for (const policy of security.policies) {
+        if (policy.privileges !== '*' && !policy.privileges.includes(snapshot.readPrivilege)) continue;
+        const into =
+          policy.permissive && policy.admitsAllRows
+            ? admitted
+            : !policy.permissive && !policy.admitsAllRows
+              ? restricted
+              : undefined;
+        if (into !== undefined) for (const principal of policy.principals) orInto(into, heldByOf(principal));
+      }
+      andNotInto(admitted, restricted);
+      orInto(set, admitted);
     }
-    for (let i = 0; i < admitted.length; i++) admitted[i] = (admitted[i] ?? 0) & ~(restricted[i] ?? 0);
-    orInto(set, admitted);
+    rowsCache.set(resource.id, set);
     return set;
+  }
+
+  function rowRolesChanged(resource: Resource): boolean {
+    if (reuse === undefined || reuse.touched.has(resource.id)) return true;
+    if (resource.owner !== undefined && changedGroups.has(resource.owner)) return true;
+    for (const policy of resource.rowSecurity?.policies ?? [])
+      for (const principal of policy.principals) if (changedGroups.has(principal)) return true;
+    return false;
   }
 
   interface SourceSets {
@@ -309,23 +382,23 @@ function createAccessSets(snapshot: Snapshot, reuse: Reuse | undefined): AccessS
    * of it and of its containers, owner, policy roles, predefined roles) had their holders change,
    * with the same superusers and bypassing roles, keeps the parent's sets.
    */
-  const sameBypass =
-    parentEngine !== undefined &&
-    sameSuperusers &&
-    equalSets(rowSecurityBypass, parentEngine.closures.rowSecurityBypass);
+  const sameBypass = sameBypassingRoles();
   const blanketChanged = [...blanketByPrivilege.values()].flat().some((b) => changedGroups.has(b.principal));
   const membershipsMemo = new Map<ResourceId, boolean>();
   function unchangedByMemberships(resource: Resource, depth: number): boolean {
     if (parentEngine === undefined || !sameBypass || blanketChanged || reuse === undefined || depth > 64) return false;
     const known = membershipsMemo.get(resource.id);
     if (known !== undefined) return known;
-    const principalsOf = (r: Resource) => [
-      ...(snapshot.grantsByResource.get(r.id) ?? []).map((g) => g.principal),
-      ...(r.owner === undefined ? [] : [r.owner]),
-      ...(r.rowSecurity?.policies ?? []).flatMap((p) => p.principals),
-    ];
-    const chain = [resource, ...ancestorsOf(snapshot, resource)];
-    let unchanged = chain.every((r) => !reuse.touched.has(r.id) && !principalsOf(r).some((p) => changedGroups.has(p)));
+    const names = (r: Resource): boolean => {
+      if (reuse.touched.has(r.id) || (r.owner !== undefined && changedGroups.has(r.owner))) return true;
+      for (const grant of snapshot.grantsByResource.get(r.id) ?? [])
+        if (changedGroups.has(grant.principal)) return true;
+      for (const policy of r.rowSecurity?.policies ?? [])
+        for (const principal of policy.principals) if (changedGroups.has(principal)) return true;
+      return false;
+    };
+    // Touched, or naming a changed principal: itself or a container.
+    let unchanged = !names(resource) && !ancestorsOf(snapshot, resource).some(names);
     if (unchanged && resource.derivation !== undefined && resource.derivation.materialized !== true)
       unchanged = resource.derivation.sources.every((source) => {
         const target = snapshot.resourceById.get(source.resource);
@@ -404,6 +477,208 @@ function createAccessSets(snapshot: Snapshot, reuse: Reuse | undefined): AccessS
     return sets;
   }
 
+  /**
+   * The principals whose privileges identity `r` holds: itself, PUBLIC, and the groups it reaches
+   * along inheriting memberships (`r` is in `heldBy(g)` exactly for these `g`). Once per identity.
+   */
+  const upwardCache = new Map<number, ReadonlySet<PrincipalId>>();
+  function upwardOf(r: number): ReadonlySet<PrincipalId> {
+    let upward = upwardCache.get(r);
+    if (upward === undefined) {
+      const start = closures.ids[r] as PrincipalId;
+      const reached = new Set<PrincipalId>([PUBLIC_ID]);
+      if (snapshot.principalById.has(start)) {
+        reached.add(start);
+        const queue = [start];
+        for (let i = 0; i < queue.length; i++)
+          for (const edge of snapshot.membershipsOf.get(queue[i] as PrincipalId) ?? [])
+            if (edge.inherit && !reached.has(edge.group)) {
+              reached.add(edge.group);
+              queue.push(edge.group);
+            }
+      }
+      upward = reached;
+      upwardCache.set(r, upward);
+    }
+    return upward;
+  }
+
+  /** Grantees of `privilege` on a resource with many grants (a schema's USAGE to hundreds of roles). */
+  const granteeSets = new Map<string, ReadonlySet<PrincipalId>>();
+  function granteesOf(privilege: string, resource: Resource): ReadonlySet<PrincipalId> {
+    const key = `${privilege}\u0000${resource.id}`;
+    let grantees = granteeSets.get(key);
+    if (grantees === undefined) {
+      grantees = new Set(
+        (snapshot.grantsByResource.get(resource.id) ?? [])
+          .filter((g) => g.privilege === privilege && g.column === undefined)
+          .map((g) => g.principal),
+      );
+      granteeSets.set(key, grantees);
+    }
+    return grantees;
+  }
+
+  /** Whether identity `r` holds `privilege` on `resource` (on `column` of it): a bit of {@link holders}. */
+  function holdsAt(privilege: string, resource: Resource, column: string | undefined, r: number): boolean {
+    if (hasBit(superusers, r)) return true;
+    const upward = upwardOf(r);
+    const grants = snapshot.grantsByResource.get(resource.id) ?? [];
+    if (column === undefined && grants.length > 4 * upward.size) {
+      // Many grants, few groups: look the groups up among the grantees.
+      const grantees = granteesOf(privilege, resource);
+      for (const principal of upward) if (grantees.has(principal)) return true;
+    } else
+      for (const grant of grants)
+        if (
+          grant.privilege === privilege &&
+          (grant.column === undefined || grant.column === column) &&
+          upward.has(grant.principal)
+        )
+          return true;
+    for (const blanket of blanketByPrivilege.get(privilege) ?? [])
+      if (blanket.kinds.has(resource.kind) && upward.has(blanket.principal)) return true;
+    return false;
+  }
+
+  /**
+   * A bit of {@link gateSet}: identity `r` passes every gate checked as `checkedAs` above
+   * `resource`. Resources in one container share the answer.
+   */
+  const gateAnswers = new Map<string, Map<number, boolean>>();
+  function gatesAt(resource: Resource, checkedAs: Gate['checkedAs']): (r: number) => boolean {
+    const key = `${checkedAs}\u0000${resource.parent ?? ''}`;
+    let answers = gateAnswers.get(key);
+    if (answers === undefined) {
+      answers = new Map();
+      gateAnswers.set(key, answers);
+    }
+    const known = answers;
+    return (r) => {
+      let passes = known.get(r);
+      if (passes === undefined) {
+        passes = ancestorsOf(snapshot, resource).every(
+          (ancestor) =>
+            ancestor.gate?.checkedAs !== checkedAs || holdsAt(ancestor.gate.privilege, ancestor, undefined, r),
+        );
+        known.set(r, passes);
+      }
+      return passes;
+    };
+  }
+
+  /** A bit of {@link columnHolders}. */
+  function columnHoldsAt(resource: Resource, columns: readonly string[], r: number): boolean {
+    if (resource.columns.length === 0) return holdsAt(snapshot.readPrivilege, resource, undefined, r);
+    if (columns.length === 0) return resource.columns.some((c) => holdsAt(snapshot.readPrivilege, resource, c.name, r));
+    return columns.every((c) => holdsAt(snapshot.readPrivilege, resource, c, r));
+  }
+
+  /** A bit of {@link ownRowsUnfiltered}. */
+  function rowsFreeAt(resource: Resource, r: number): boolean {
+    const security = resource.rowSecurity;
+    if (security === undefined || !security.enabled || hasBit(rowSecurityBypass, r)) return true;
+    const upward = upwardOf(r);
+    if (!security.forced && resource.owner !== undefined && upward.has(resource.owner)) return true;
+    let admitted = false;
+    let restricted = false;
+    for (const policy of security.policies) {
+      if (policy.privileges !== '*' && !policy.privileges.includes(snapshot.readPrivilege)) continue;
+      if (!policy.principals.some((p) => upward.has(p))) continue;
+      if (policy.permissive && policy.admitsAllRows) admitted = true;
+      if (!policy.permissive && !policy.admitsAllRows) restricted = true;
+    }
+    return admitted && !restricted;
+  }
+
+  /** A bit of {@link derivedSets}. */
+  function derivedAt(
+    resource: Resource,
+    r: number,
+    visiting: Set<ResourceId>,
+  ): { readable: boolean; unfiltered: boolean } {
+    const derivation = resource.derivation;
+    if (derivation === undefined || derivation.materialized === true) return { readable: true, unfiltered: true };
+    if (visiting.has(resource.id)) return { readable: false, unfiltered: false };
+    visiting.add(resource.id);
+    const owner = resource.owner === undefined ? -1 : (indexOf.get(resource.owner) ?? -1);
+    let readable = true;
+    let unfiltered = true;
+    for (const source of derivation.sources) {
+      const target = snapshot.resourceById.get(source.resource);
+      if (target === undefined) continue;
+      const nested = derivedAt(target, r, visiting);
+      readable &&= nested.readable;
+      unfiltered &&= nested.unfiltered;
+      const checkedAs = derivation.runsAs === 'invoker' ? r : owner;
+      if (checkedAs < 0 || !columnHoldsAt(target, source.columns, checkedAs)) readable = false;
+      if (checkedAs < 0 || !rowsFreeAt(target, checkedAs)) unfiltered = false;
+    }
+    visiting.delete(resource.id);
+    return { readable, unfiltered };
+  }
+
+  /** One identity's bits of {@link forResource}'s sets, for identities asked one at a time. */
+  function identityAccess(resource: Resource): (r: number) => IdentityAccess {
+    const read = snapshot.readPrivilege;
+    const columnGrants = (snapshot.grantsByResource.get(resource.id) ?? []).some(
+      (g) => g.privilege === read && g.column !== undefined,
+    );
+    const names = resource.columns.map((c) => c.name);
+    const passesGates = gatesAt(resource, 'acting');
+    return (r) => {
+      if (!passesGates(r)) return NO_ACCESS;
+      const derived =
+        resource.derivation === undefined ? { readable: true, unfiltered: true } : derivedAt(resource, r, new Set());
+      if (!derived.readable) return NO_ACCESS;
+      // Without column grants, whoever reads one column reads them all.
+      const allColumns = columnGrants ? columnHoldsAt(resource, names, r) : holdsAt(read, resource, undefined, r);
+      const readsColumn = (name: string) =>
+        names.includes(name) && (allColumns || (columnGrants && holdsAt(read, resource, name, r)));
+      return {
+        any: allColumns || (columnGrants && names.some(readsColumn)),
+        allColumns,
+        allRows: allColumns && derived.unfiltered && rowsFreeAt(resource, r),
+        column: readsColumn,
+      };
+    };
+  }
+
+  function probe(resource: Resource): AccessProbe {
+    const known =
+      resourceCache.get(resource.id) ??
+      (reuse !== undefined &&
+      ((isAffected !== undefined && !isAffected(resource)) || unchangedByMemberships(resource, 0))
+        ? forResource(resource)
+        : undefined);
+    if (known !== undefined)
+      return {
+        passesSession: (index) => hasBit(known.sessionGate, index),
+        at: (r) => ({
+          any: hasBit(known.any, r),
+          allColumns: hasBit(known.allColumns, r),
+          allRows: hasBit(known.allRows, r),
+          column: (name) => {
+            const set = known.byColumn.get(name);
+            return set !== undefined && hasBit(set, r);
+          },
+        }),
+      };
+    const answers = new Map<number, IdentityAccess>();
+    const accessAt = identityAccess(resource);
+    return {
+      passesSession: gatesAt(resource, 'session'),
+      at(r) {
+        let answer = answers.get(r);
+        if (answer === undefined) {
+          answer = accessAt(r);
+          answers.set(r, answer);
+        }
+        return answer;
+      },
+    };
+  }
+
   return {
     snapshot,
     closures,
@@ -411,5 +686,7 @@ function createAccessSets(snapshot: Snapshot, reuse: Reuse | undefined): AccessS
     actingGate: (resource) => gateSet(resource, 'acting'),
     sessionGate: (resource) => gateSet(resource, 'session'),
     forResource,
+    rowsUnfiltered: ownRowsUnfiltered,
+    probe,
   };
 }

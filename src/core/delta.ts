@@ -149,8 +149,14 @@ interface Aligned {
   columnReaders(column: string): Bitset;
 }
 
-/** Aligns reader sets to a delta's space; `none` is the empty set of that space, never written to. */
-type Aligner = ((sets: ReaderSets | undefined) => Aligned) & { readonly none: Bitset };
+/**
+ * Aligns reader sets to a delta's space; `none` is the empty set of that space, never written to;
+ * `move` renumbers one set over the sets' principals.
+ */
+type Aligner = ((sets: ReaderSets | undefined) => Aligned) & {
+  readonly none: Bitset;
+  move(sets: ReaderSets | undefined, set: Bitset): Bitset;
+};
 
 function aligner(space: PrincipalSpace): Aligner {
   const size = space.ids.length;
@@ -176,7 +182,14 @@ function aligner(space: PrincipalSpace): Aligner {
       columnReaders: (column) => move(sets.columnReaders(column)),
     };
   };
-  return Object.assign(align, { none });
+  const moveOne = (sets: ReaderSets | undefined, set: Bitset): Bitset => {
+    if (sets === undefined) return none;
+    const { closures } = sets;
+    const same = prefix.get(closures) ?? isPrefix(closures.ids, space.ids);
+    prefix.set(closures, same);
+    return renumbered(set, closures.ids, space, same);
+  };
+  return Object.assign(align, { none, move: moveOne });
 }
 
 function resourceDelta(
@@ -195,7 +208,11 @@ function resourceDelta(
   const gained = grown(now, was, align.none);
   const lost = grown(was, now, align.none);
   // Readers of some columns on both sides may read other columns now.
-  const both = someColumnsOnBothSides(was, now);
+  // Sets patched from the old ones differ only for the logins worked out again.
+  const patched = current?.sets.patchedFrom;
+  const changed =
+    patched !== undefined && patched.sets === old?.sets ? align.move(current?.sets, patched.changed) : undefined;
+  const both = someColumnsOnBothSides(was, now, changed);
   let gainedColumns = gained;
   let lostColumns = lost;
   if (both !== undefined)
@@ -237,11 +254,16 @@ function grown(a: Aligned, b: Aligned, none: Bitset): Bitset {
 }
 
 /** Readers of some columns but not all, on both sides; undefined when there are none. */
-function someColumnsOnBothSides(a: Aligned, b: Aligned): Bitset | undefined {
+function someColumnsOnBothSides(a: Aligned, b: Aligned, within: Bitset | undefined): Bitset | undefined {
   if (a.readers === a.allColumns || b.readers === b.allColumns) return undefined;
   let set: Bitset | undefined;
   for (let i = 0; i < a.readers.length; i++) {
-    const word = (a.readers[i] ?? 0) & ~(a.allColumns[i] ?? 0) & (b.readers[i] ?? 0) & ~(b.allColumns[i] ?? 0);
+    const word =
+      (a.readers[i] ?? 0) &
+      ~(a.allColumns[i] ?? 0) &
+      (b.readers[i] ?? 0) &
+      ~(b.allColumns[i] ?? 0) &
+      (within === undefined ? -1 : (within[i] ?? 0));
     if (word === 0) continue;
     set ??= createBitset(a.readers.length * 32);
     set[i] = word;

@@ -1,4 +1,10 @@
-import { accessSetsOf, affectedFor, type ResourceAccessSets } from './access-sets.ts';
+import {
+  type AccessProbe,
+  accessSetsOf,
+  affectedFor,
+  type IdentityAccess,
+  type ResourceAccessSets,
+} from './access-sets.ts';
 import {
   andInto,
   assignBit,
@@ -62,6 +68,11 @@ export interface ReaderSets {
   readonly columns: readonly string[];
   /** Readers of one column (empty for a column the resource does not have), computed on first use. */
   columnReaders(column: string): Bitset;
+  /**
+   * For sets patched from a parent snapshot's: those sets, and the logins whose access was worked
+   * out again. Every other login reads exactly what it read there, column by column.
+   */
+  readonly patchedFrom?: { readonly sets: ReaderSets; readonly changed: Bitset };
 }
 
 export interface ResourceExposure {
@@ -188,7 +199,11 @@ function derivedExposure(snapshot: Snapshot): Exposure | undefined {
       resources.push(old.resource === resource ? old : exposureEntry(resource, old.sets, old.potential));
       continue;
     }
-    const access = sets.forResource(resource);
+    let access: ResourceAccessSets | undefined;
+    const accessSets = () => {
+      access ??= sets.forResource(resource);
+      return access;
+    };
     // Few changed logins: compute theirs and keep the rest; many: walking is cheaper. Not for a
     // resource read through its owner's rights: when the owner's holdings change, every reader's
     // access changes with them, whether or not the reader's own memberships did.
@@ -196,16 +211,16 @@ function derivedExposure(snapshot: Snapshot): Exposure | undefined {
       closuresChanged && changedLogins !== undefined && changedCount <= PATCH_LIMIT && !readsWithOwnerRights(resource);
     const readerSets =
       !untouched || (closuresChanged && !patch)
-        ? readerSetsOf(closures, access)
+        ? readerSetsOf(closures, accessSets())
         : patch
-          ? patchReaderSets(closures, access, old.sets, changedLogins)
+          ? patchReaderSets(closures, sets.probe(resource), accessSets, old.sets, changedLogins)
           : old.sets;
     let potential =
       untouched && !closuresChanged && !routinesChanged
         ? old.potential
         : routines.length === 0
           ? NO_PATHS
-          : potentialPaths(snapshot, access, routines);
+          : potentialPaths(snapshot, accessSets(), routines);
     // The parent's list when equal: the delta then skips an unchanged resource at once.
     if (old !== undefined && potential !== old.potential && samePotential(potential, old.potential))
       potential = old.potential;
@@ -257,18 +272,20 @@ const NO_PATHS: readonly PotentialPath[] = Object.freeze([]);
 const PATCH_LIMIT = 64;
 
 /**
- * The parent's reader sets, with the access of the changed logins computed again. The parent's
- * sets themselves when none of them reads differently, so that the delta skips the resource at once.
+ * The parent's reader sets, with the access of the changed logins computed again (asking only
+ * their identities, not building the resource's sets). The parent's sets themselves when none of
+ * them reads differently, so that the delta skips the resource at once.
  */
 function patchReaderSets(
   closures: Closures,
-  access: ResourceAccessSets,
+  probe: AccessProbe,
+  access: () => ResourceAccessSets,
   previous: ReaderSets,
   changed: Bitset,
 ): ReaderSets {
   const updates: { index: number; reader: Reader | undefined }[] = [];
   for (const index of bitsOf(changed)) {
-    const reader = readerAt(closures, access, index);
+    const reader = readerAt(closures, probe, previous.columns, index);
     if (!sameReader(readerIn(previous, index), reader)) updates.push({ index, reader });
   }
   if (updates.length === 0) return previous;
@@ -289,7 +306,10 @@ function patchReaderSets(
       assignBit(allColumns, index, reader?.access === 'filtered' || reader?.access === 'full');
     if (full !== allColumns) assignBit(full, index, reader?.access === 'full');
   }
-  return readerSets(closures, access, readers, allColumns, full);
+  return {
+    ...readerSets(closures, previous.columns, access, readers, allColumns, full),
+    patchedFrom: { sets: previous, changed },
+  };
 }
 
 function sameReader(a: Reader | undefined, b: Reader | undefined): boolean {
@@ -357,7 +377,12 @@ export function accessOf(snapshot: Snapshot, principal: PrincipalId, resource: R
   const sets = accessSetsOf(snapshot);
   const index = sets.closures.indexOf.get(principal);
   if (index === undefined) return undefined;
-  return readerAt(sets.closures, sets.forResource(resource), index);
+  return readerAt(
+    sets.closures,
+    sets.probe(resource),
+    resource.columns.map((c) => c.name),
+    index,
+  );
 }
 
 /**
@@ -365,9 +390,11 @@ export function accessOf(snapshot: Snapshot, principal: PrincipalId, resource: R
  * column, or every row are found by walking `set` edges backwards from those acting identities.
  */
 function readerSetsOf(closures: Closures, access: ResourceAccessSets): ReaderSets {
+  const sets = () => access;
+  const columns = access.resource.columns.map((c) => c.name);
   if (isEmpty(access.any)) {
     const none = createBitset(closures.size);
-    return readerSets(closures, access, none, none, none);
+    return readerSets(closures, columns, sets, none, none, none);
   }
   const readers = loginsActingAsHolders(closures, access.any);
   andInto(readers, access.sessionGate);
@@ -378,7 +405,7 @@ function readerSetsOf(closures: Closures, access: ResourceAccessSets): ReaderSet
   const full = equalSets(access.allRows, access.allColumns)
     ? allColumns
     : within(loginsActingAs(closures, access.allRows), readers);
-  return readerSets(closures, access, readers, allColumns, full);
+  return readerSets(closures, columns, sets, readers, allColumns, full);
 }
 
 function within(set: Bitset, bounds: Bitset): Bitset {
@@ -386,9 +413,11 @@ function within(set: Bitset, bounds: Bitset): Bitset {
   return set;
 }
 
+/** Reader sets; the resource's access sets are asked for (built, when they are not yet) only for column readers. */
 function readerSets(
   closures: Closures,
-  access: ResourceAccessSets,
+  columns: readonly string[],
+  accessSets: () => ResourceAccessSets,
   readers: Bitset,
   allColumns: Bitset,
   full: Bitset,
@@ -399,10 +428,11 @@ function readerSets(
     readers,
     allColumns,
     full,
-    columns: access.resource.columns.map((c) => c.name),
+    columns,
     columnReaders(column) {
       let set = byColumn.get(column);
       if (set === undefined) {
+        const access = accessSets();
         const acting = access.byColumn.get(column);
         set =
           acting === undefined
@@ -434,24 +464,27 @@ function listReaders(sets: ReaderSets): Reader[] {
   return closures.sortedUpTo < closures.size ? readers.sort((a, b) => compareText(a.principal, b.principal)) : readers;
 }
 
-function readerAt(closures: Closures, access: ResourceAccessSets, index: number): Reader | undefined {
-  if (!hasBit(closures.logins, index) || !hasBit(access.sessionGate, index)) return undefined;
-  const actAs = closures.actAs(index);
-  let filtered = false;
-  let partial = false;
-  for (const role of actAs) {
-    if (!hasBit(access.any, role)) continue;
-    if (hasBit(access.allRows, role)) return { principal: closures.ids[index] as PrincipalId, access: 'full' };
-    if (hasBit(access.allColumns, role)) filtered = true;
-    else partial = true;
-  }
+/** The reader at login `index` (undefined when it reads nothing), from what each identity it can act as reads. */
+function readerAt(
+  closures: Closures,
+  probe: AccessProbe,
+  columns: readonly string[],
+  index: number,
+): Reader | undefined {
+  if (!hasBit(closures.logins, index) || !probe.passesSession(index)) return undefined;
   const principal = closures.ids[index] as PrincipalId;
+  let filtered = false;
+  const partial: IdentityAccess[] = [];
+  for (const role of closures.actAs(index)) {
+    const access = probe.at(role);
+    if (!access.any) continue;
+    if (access.allRows) return { principal, access: 'full' };
+    if (access.allColumns) filtered = true;
+    else partial.push(access);
+  }
   if (filtered) return { principal, access: 'filtered' };
-  if (!partial) return undefined;
-  const columns = [...access.byColumn]
-    .filter(([, set]) => actAs.some((role) => hasBit(set, role)))
-    .map(([name]) => name);
-  return { principal, access: 'columns', columns };
+  if (partial.length === 0) return undefined;
+  return { principal, access: 'columns', columns: columns.filter((c) => partial.some((a) => a.column(c))) };
 }
 
 function potentialPaths(

@@ -1,4 +1,4 @@
-export { accessSetsOf } from './access-sets.ts';
+export { type AccessProbe, accessSetsOf, type IdentityAccess } from './access-sets.ts';
 export * from './bitset.ts';
 export * from './canonical-json.ts';
 export * from './classify.ts';

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loginsActingAs, loginsActingAsHolders } from '../../src/core/closure.ts';
 import {
   type AccessDelta,
+  type AccessProbe,
   accessOf,
   accessRoute,
   accessSetsOf,
@@ -150,6 +151,41 @@ describe('the walk from holder sets', () => {
           expect([...loginsActingAsHolders(closures, holders)], context).toEqual([
             ...loginsActingAs(closures, holders),
           ]);
+          compared++;
+        }
+      }
+    }
+    expect(compared).toBeGreaterThan(1000);
+  });
+});
+
+describe('one identity at a time', () => {
+  const seed = baseSeed();
+  it(`gives the bits of the whole read sets, for every identity, resource and column (base seed ${seed})`, () => {
+    let compared = 0;
+    for (let i = 0; i < 500; i++) {
+      const snapshot = randomSystem(createRandom((seed + i) >>> 0));
+      const sets = accessSetsOf(snapshot);
+      const readable = snapshot.resources.filter((r) => r.readable);
+      // Asked before the sets exist, the probe works each identity out on its own.
+      const probes = readable.map((resource) => sets.probe(resource));
+      for (const [k, resource] of readable.entries()) {
+        const whole = sets.forResource(resource);
+        const probe = probes[k] as AccessProbe;
+        for (let index = 0; index < sets.closures.size; index++) {
+          const context = `seed ${(seed + i) >>> 0}, ${sets.closures.ids[index]} on ${resource.id}`;
+          const one = probe.at(index);
+          const bits = { any: one.any, allColumns: one.allColumns, allRows: one.allRows };
+          expect({ session: probe.passesSession(index), ...bits }, context).toEqual({
+            session: hasBit(whole.sessionGate, index),
+            any: hasBit(whole.any, index),
+            allColumns: hasBit(whole.allColumns, index),
+            allRows: hasBit(whole.allRows, index),
+          });
+          for (const column of [...resource.columns.map((c) => c.name), 'missing'])
+            expect(one.column(column), `${context}, column ${column}`).toBe(
+              hasBit(whole.byColumn.get(column) ?? [], index),
+            );
           compared++;
         }
       }
