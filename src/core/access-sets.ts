@@ -10,8 +10,9 @@ import {
   orInto,
 } from './bitset.ts';
 import { type Closures, computeClosures, deriveClosures } from './closure.ts';
+import { type IdentityAccess, identityRules } from './identity-access.ts';
 import { changesSince, parentOf } from './lineage.ts';
-import { type Gate, type PrincipalId, PUBLIC_ID, type Resource, type ResourceId } from './model.ts';
+import type { Gate, Resource, ResourceId } from './model.ts';
 import { ancestorsOf, type Snapshot } from './snapshot.ts';
 
 /**
@@ -30,14 +31,6 @@ export interface ResourceAccessSets {
   readonly byColumn: ReadonlyMap<string, Bitset>;
   /** Acting identities that can read at least one column. */
   readonly any: Bitset;
-}
-
-/** What one acting identity can read of a resource: one principal's bits of its read sets. */
-export interface IdentityAccess {
-  readonly any: boolean;
-  readonly allColumns: boolean;
-  readonly allRows: boolean;
-  column(name: string): boolean;
 }
 
 /** A resource's read sets, asked one acting identity at a time. */
@@ -74,13 +67,6 @@ export interface AccessSets {
 }
 
 const engines = new WeakMap<Snapshot, AccessSets>();
-
-const NO_ACCESS: IdentityAccess = Object.freeze({
-  any: false,
-  allColumns: false,
-  allRows: false,
-  column: () => false,
-});
 
 export function accessSetsOf(snapshot: Snapshot): AccessSets {
   const known = engines.get(snapshot);
@@ -477,172 +463,7 @@ function createAccessSets(snapshot: Snapshot, reuse: Reuse | undefined): AccessS
     return sets;
   }
 
-  /**
-   * The principals whose privileges identity `r` holds: itself, PUBLIC, and the groups it reaches
-   * along inheriting memberships (`r` is in `heldBy(g)` exactly for these `g`). Once per identity.
-   */
-  const upwardCache = new Map<number, ReadonlySet<PrincipalId>>();
-  function upwardOf(r: number): ReadonlySet<PrincipalId> {
-    let upward = upwardCache.get(r);
-    if (upward === undefined) {
-      const start = closures.ids[r] as PrincipalId;
-      const reached = new Set<PrincipalId>([PUBLIC_ID]);
-      if (snapshot.principalById.has(start)) {
-        reached.add(start);
-        const queue = [start];
-        for (let i = 0; i < queue.length; i++)
-          for (const edge of snapshot.membershipsOf.get(queue[i] as PrincipalId) ?? [])
-            if (edge.inherit && !reached.has(edge.group)) {
-              reached.add(edge.group);
-              queue.push(edge.group);
-            }
-      }
-      upward = reached;
-      upwardCache.set(r, upward);
-    }
-    return upward;
-  }
-
-  /** Grantees of `privilege` on a resource with many grants (a schema's USAGE to hundreds of roles). */
-  const granteeSets = new Map<string, ReadonlySet<PrincipalId>>();
-  function granteesOf(privilege: string, resource: Resource): ReadonlySet<PrincipalId> {
-    const key = `${privilege}\u0000${resource.id}`;
-    let grantees = granteeSets.get(key);
-    if (grantees === undefined) {
-      grantees = new Set(
-        (snapshot.grantsByResource.get(resource.id) ?? [])
-          .filter((g) => g.privilege === privilege && g.column === undefined)
-          .map((g) => g.principal),
-      );
-      granteeSets.set(key, grantees);
-    }
-    return grantees;
-  }
-
-  /** Whether identity `r` holds `privilege` on `resource` (on `column` of it): a bit of {@link holders}. */
-  function holdsAt(privilege: string, resource: Resource, column: string | undefined, r: number): boolean {
-    if (hasBit(superusers, r)) return true;
-    const upward = upwardOf(r);
-    const grants = snapshot.grantsByResource.get(resource.id) ?? [];
-    if (column === undefined && grants.length > 4 * upward.size) {
-      // Many grants, few groups: look the groups up among the grantees.
-      const grantees = granteesOf(privilege, resource);
-      for (const principal of upward) if (grantees.has(principal)) return true;
-    } else
-      for (const grant of grants)
-        if (
-          grant.privilege === privilege &&
-          (grant.column === undefined || grant.column === column) &&
-          upward.has(grant.principal)
-        )
-          return true;
-    for (const blanket of blanketByPrivilege.get(privilege) ?? [])
-      if (blanket.kinds.has(resource.kind) && upward.has(blanket.principal)) return true;
-    return false;
-  }
-
-  /**
-   * A bit of {@link gateSet}: identity `r` passes every gate checked as `checkedAs` above
-   * `resource`. Resources in one container share the answer.
-   */
-  const gateAnswers = new Map<string, Map<number, boolean>>();
-  function gatesAt(resource: Resource, checkedAs: Gate['checkedAs']): (r: number) => boolean {
-    const key = `${checkedAs}\u0000${resource.parent ?? ''}`;
-    let answers = gateAnswers.get(key);
-    if (answers === undefined) {
-      answers = new Map();
-      gateAnswers.set(key, answers);
-    }
-    const known = answers;
-    return (r) => {
-      let passes = known.get(r);
-      if (passes === undefined) {
-        passes = ancestorsOf(snapshot, resource).every(
-          (ancestor) =>
-            ancestor.gate?.checkedAs !== checkedAs || holdsAt(ancestor.gate.privilege, ancestor, undefined, r),
-        );
-        known.set(r, passes);
-      }
-      return passes;
-    };
-  }
-
-  /** A bit of {@link columnHolders}. */
-  function columnHoldsAt(resource: Resource, columns: readonly string[], r: number): boolean {
-    if (resource.columns.length === 0) return holdsAt(snapshot.readPrivilege, resource, undefined, r);
-    if (columns.length === 0) return resource.columns.some((c) => holdsAt(snapshot.readPrivilege, resource, c.name, r));
-    return columns.every((c) => holdsAt(snapshot.readPrivilege, resource, c, r));
-  }
-
-  /** A bit of {@link ownRowsUnfiltered}. */
-  function rowsFreeAt(resource: Resource, r: number): boolean {
-    const security = resource.rowSecurity;
-    if (security === undefined || !security.enabled || hasBit(rowSecurityBypass, r)) return true;
-    const upward = upwardOf(r);
-    if (!security.forced && resource.owner !== undefined && upward.has(resource.owner)) return true;
-    let admitted = false;
-    let restricted = false;
-    for (const policy of security.policies) {
-      if (policy.privileges !== '*' && !policy.privileges.includes(snapshot.readPrivilege)) continue;
-      if (!policy.principals.some((p) => upward.has(p))) continue;
-      if (policy.permissive && policy.admitsAllRows) admitted = true;
-      if (!policy.permissive && !policy.admitsAllRows) restricted = true;
-    }
-    return admitted && !restricted;
-  }
-
-  /** A bit of {@link derivedSets}. */
-  function derivedAt(
-    resource: Resource,
-    r: number,
-    visiting: Set<ResourceId>,
-  ): { readable: boolean; unfiltered: boolean } {
-    const derivation = resource.derivation;
-    if (derivation === undefined || derivation.materialized === true) return { readable: true, unfiltered: true };
-    if (visiting.has(resource.id)) return { readable: false, unfiltered: false };
-    visiting.add(resource.id);
-    const owner = resource.owner === undefined ? -1 : (indexOf.get(resource.owner) ?? -1);
-    let readable = true;
-    let unfiltered = true;
-    for (const source of derivation.sources) {
-      const target = snapshot.resourceById.get(source.resource);
-      if (target === undefined) continue;
-      const nested = derivedAt(target, r, visiting);
-      readable &&= nested.readable;
-      unfiltered &&= nested.unfiltered;
-      const checkedAs = derivation.runsAs === 'invoker' ? r : owner;
-      if (checkedAs < 0 || !columnHoldsAt(target, source.columns, checkedAs)) readable = false;
-      if (checkedAs < 0 || !rowsFreeAt(target, checkedAs)) unfiltered = false;
-    }
-    visiting.delete(resource.id);
-    return { readable, unfiltered };
-  }
-
-  /** One identity's bits of {@link forResource}'s sets, for identities asked one at a time. */
-  function identityAccess(resource: Resource): (r: number) => IdentityAccess {
-    const read = snapshot.readPrivilege;
-    const columnGrants = (snapshot.grantsByResource.get(resource.id) ?? []).some(
-      (g) => g.privilege === read && g.column !== undefined,
-    );
-    const names = resource.columns.map((c) => c.name);
-    const passesGates = gatesAt(resource, 'acting');
-    return (r) => {
-      if (!passesGates(r)) return NO_ACCESS;
-      const derived =
-        resource.derivation === undefined ? { readable: true, unfiltered: true } : derivedAt(resource, r, new Set());
-      if (!derived.readable) return NO_ACCESS;
-      // Without column grants, whoever reads one column reads them all.
-      const allColumns = columnGrants ? columnHoldsAt(resource, names, r) : holdsAt(read, resource, undefined, r);
-      const readsColumn = (name: string) =>
-        names.includes(name) && (allColumns || (columnGrants && holdsAt(read, resource, name, r)));
-      return {
-        any: allColumns || (columnGrants && names.some(readsColumn)),
-        allColumns,
-        allRows: allColumns && derived.unfiltered && rowsFreeAt(resource, r),
-        column: readsColumn,
-      };
-    };
-  }
+  const identities = identityRules(snapshot, closures, blanketByPrivilege);
 
   function probe(resource: Resource): AccessProbe {
     const known =
@@ -665,9 +486,9 @@ function createAccessSets(snapshot: Snapshot, reuse: Reuse | undefined): AccessS
         }),
       };
     const answers = new Map<number, IdentityAccess>();
-    const accessAt = identityAccess(resource);
+    const accessAt = identities.access(resource);
     return {
-      passesSession: gatesAt(resource, 'session'),
+      passesSession: identities.gates(resource, 'session'),
       at(r) {
         let answer = answers.get(r);
         if (answer === undefined) {

@@ -1,10 +1,4 @@
-import {
-  type AccessProbe,
-  accessSetsOf,
-  affectedFor,
-  type IdentityAccess,
-  type ResourceAccessSets,
-} from './access-sets.ts';
+import { type AccessProbe, accessSetsOf, affectedFor, type ResourceAccessSets } from './access-sets.ts';
 import {
   andInto,
   assignBit,
@@ -18,6 +12,7 @@ import {
 } from './bitset.ts';
 import { type Closures, loginsActingAs, loginsActingAsHolders } from './closure.ts';
 import { compareText } from './collections.ts';
+import type { IdentityAccess } from './identity-access.ts';
 import { changesSince, parentOf } from './lineage.ts';
 import type { DefaultGrant, PrincipalId, Resource, ResourceId } from './model.ts';
 import type { Snapshot } from './snapshot.ts';

@@ -1,4 +1,4 @@
-export { type AccessProbe, accessSetsOf, type IdentityAccess } from './access-sets.ts';
+export { type AccessProbe, accessSetsOf } from './access-sets.ts';
 export * from './bitset.ts';
 export * from './canonical-json.ts';
 export * from './classify.ts';
@@ -13,6 +13,7 @@ export * from './explain.ts';
 export * from './exposure.ts';
 export * from './find.ts';
 export * from './glob.ts';
+export type { IdentityAccess } from './identity-access.ts';
 export * from './model.ts';
 export * from './policy/index.ts';
 export * from './result.ts';
