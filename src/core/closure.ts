@@ -379,9 +379,27 @@ export function loginsActingAs(closures: Closures, roots: Bitset): Bitset {
       word ^= low;
     }
   }
-  // Indexed loops and inline bit tests: this walk runs per resource and dominates large checks.
+  walkBack(closures, reached, queue, 0, setMembers);
+  andInto(reached, closures.logins);
+  return reached;
+}
+
+/**
+ * Walks backwards along `set` edges from the principals in `queue`, marking each principal reached
+ * in `reached` and going on from those that have `set` members. The first `firstCount` entries of
+ * the queue follow `firstEdges` instead of every `set` edge. Indexed loops and inline bit tests:
+ * this walk runs per resource and dominates large checks.
+ */
+function walkBack(
+  closures: Closures,
+  reached: Bitset,
+  queue: number[],
+  firstCount: number,
+  firstEdges: readonly Int32Array[],
+): void {
+  const { setMembers, withSetMembers } = closures;
   for (let i = 0; i < queue.length; i++) {
-    const members = setMembers[queue[i] as number];
+    const members = (i < firstCount ? firstEdges : setMembers)[queue[i] as number];
     if (members === undefined) continue;
     for (let j = 0; j < members.length; j++) {
       const member = members[j] as number;
@@ -393,8 +411,6 @@ export function loginsActingAs(closures: Closures, roots: Bitset): Bitset {
       if (((withSetMembers[word] as number) & bit) !== 0) queue.push(member);
     }
   }
-  andInto(reached, closures.logins);
-  return reached;
 }
 
 /**
@@ -407,7 +423,7 @@ export function loginsActingAs(closures: Closures, roots: Bitset): Bitset {
  * BYPASSRLS, the session gate) take {@link loginsActingAs}.
  */
 export function loginsActingAsHolders(closures: Closures, holders: Bitset): Bitset {
-  const { setMembers, withSetMembers, setOnlyMembers, withSetOnlyMembers, superusers } = closures;
+  const { setOnlyMembers, withSetOnlyMembers, superusers } = closures;
   const reached = holders.slice();
   const queue: number[] = [];
   let everySuperuser = true;
@@ -425,20 +441,7 @@ export function loginsActingAsHolders(closures: Closures, holders: Bitset): Bits
     }
   }
   // The roots' non-inheriting members; from there on, every `set` edge.
-  const roots = queue.length;
-  for (let i = 0; i < queue.length; i++) {
-    const members = i < roots ? setOnlyMembers[queue[i] as number] : setMembers[queue[i] as number];
-    if (members === undefined) continue;
-    for (let j = 0; j < members.length; j++) {
-      const member = members[j] as number;
-      const word = member >>> 5;
-      const bit = 1 << (member & 31);
-      const current = reached[word] as number;
-      if ((current & bit) !== 0) continue;
-      reached[word] = current | bit;
-      if (((withSetMembers[word] as number) & bit) !== 0) queue.push(member);
-    }
-  }
+  walkBack(closures, reached, queue, queue.length, setOnlyMembers);
   if (someSuperuser) {
     if (everySuperuser) orInto(reached, closures.superuserActors());
     else {
