@@ -10,7 +10,8 @@ import {
   orInto,
 } from './bitset.ts';
 import { type Closures, computeClosures, deriveClosures } from './closure.ts';
-import { type IdentityAccess, identityRules } from './identity-access.ts';
+import { cachedIn, groupBy } from './collections.ts';
+import { type BlanketsByPrivilege, type IdentityAccess, identityRules } from './identity-access.ts';
 import { changesSince, parentOf } from './lineage.ts';
 import type { Gate, Resource, ResourceId } from './model.ts';
 import { ancestorsOf, type Snapshot } from './snapshot.ts';
@@ -143,12 +144,10 @@ function createAccessSets(snapshot: Snapshot, reuse: Reuse | undefined): AccessS
   const { size, superusers, rowSecurityBypass, everyone, indexOf } = closures;
   const heldByOf = closures.heldBy;
 
-  const blanketByPrivilege = new Map<string, { kinds: ReadonlySet<string>; principal: string }[]>();
-  for (const blanket of snapshot.blanketGrants) {
-    const list = blanketByPrivilege.get(blanket.privilege) ?? [];
-    list.push({ kinds: new Set(blanket.kinds), principal: blanket.principal });
-    blanketByPrivilege.set(blanket.privilege, list);
-  }
+  const blanketByPrivilege: BlanketsByPrivilege = groupBy(
+    snapshot.blanketGrants.map((b) => ({ privilege: b.privilege, kinds: new Set(b.kinds), principal: b.principal })),
+    (b) => b.privilege,
+  );
 
   const holderCache = new Map<ResourceId, Map<string, Bitset>>();
   let bypassSame: boolean | undefined;
@@ -194,11 +193,7 @@ function createAccessSets(snapshot: Snapshot, reuse: Reuse | undefined): AccessS
     !grantsChanged(privilege, resource);
   function holders(privilege: string, resource: Resource, column?: string): Bitset {
     // By resource, then by privilege (and column): no key is built for the common case.
-    let byPrivilege = holderCache.get(resource.id);
-    if (byPrivilege === undefined) {
-      byPrivilege = new Map();
-      holderCache.set(resource.id, byPrivilege);
-    }
+    const byPrivilege = cachedIn(holderCache, resource.id, () => new Map<string, Bitset>());
     const key = column === undefined ? privilege : `${privilege}\u0000${column}`;
     const cached = byPrivilege.get(key);
     if (cached !== undefined) return cached;
@@ -489,14 +484,7 @@ function createAccessSets(snapshot: Snapshot, reuse: Reuse | undefined): AccessS
     const accessAt = identities.access(resource);
     return {
       passesSession: identities.gates(resource, 'session'),
-      at(r) {
-        let answer = answers.get(r);
-        if (answer === undefined) {
-          answer = accessAt(r);
-          answers.set(r, answer);
-        }
-        return answer;
-      },
+      at: (r) => cachedIn(answers, r, () => accessAt(r)),
     };
   }
 

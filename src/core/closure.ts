@@ -11,7 +11,7 @@ import {
   setBit,
 } from './bitset.ts';
 import type { SnapshotChanges } from './lineage.ts';
-import { type PrincipalId, PUBLIC_ID } from './model.ts';
+import { type Membership, type PrincipalId, PUBLIC_ID } from './model.ts';
 import type { Snapshot } from './snapshot.ts';
 
 /**
@@ -459,17 +459,24 @@ export function loginsActingAsHolders(closures: Closures, holders: Bitset): Bits
  * inheriting memberships). A walk for one question, without building closures.
  */
 export function inheritsFrom(snapshot: Snapshot, member: PrincipalId, group: PrincipalId): boolean {
-  if (member === group || group === PUBLIC_ID) return true;
-  const seen = new Set([member]);
-  const queue = [member];
+  return group === PUBLIC_ID || groupsReached(snapshot, member, (edge) => edge.inherit).has(group);
+}
+
+/** `principal` and every group it reaches along the memberships `follows` accepts. */
+export function groupsReached(
+  snapshot: Snapshot,
+  principal: PrincipalId,
+  follows: (edge: Membership) => boolean,
+): Set<PrincipalId> {
+  const reached = new Set<PrincipalId>([principal]);
+  const queue = [principal];
   for (let i = 0; i < queue.length; i++)
-    for (const edge of snapshot.membershipsOf.get(queue[i] as PrincipalId) ?? []) {
-      if (!edge.inherit || seen.has(edge.group)) continue;
-      if (edge.group === group) return true;
-      seen.add(edge.group);
-      queue.push(edge.group);
-    }
-  return false;
+    for (const edge of snapshot.membershipsOf.get(queue[i] as PrincipalId) ?? [])
+      if (follows(edge) && !reached.has(edge.group)) {
+        reached.add(edge.group);
+        queue.push(edge.group);
+      }
+  return reached;
 }
 
 /**
@@ -477,16 +484,9 @@ export function inheritsFrom(snapshot: Snapshot, member: PrincipalId, group: Pri
  * any mix of the two (PUBLIC excluded). For policy conditions such as "reader is in pii_readers".
  */
 export function groupsOf(snapshot: Snapshot, principal: PrincipalId): PrincipalId[] {
-  const seen = new Set<PrincipalId>([principal]);
-  const queue = [principal];
-  for (let i = 0; i < queue.length; i++)
-    for (const edge of snapshot.membershipsOf.get(queue[i] as PrincipalId) ?? [])
-      if ((edge.inherit || edge.set) && !seen.has(edge.group)) {
-        seen.add(edge.group);
-        queue.push(edge.group);
-      }
-  seen.delete(principal);
-  return [...seen].sort();
+  const groups = groupsReached(snapshot, principal, (edge) => edge.inherit || edge.set);
+  groups.delete(principal);
+  return [...groups].sort();
 }
 
 /** Whether numbering `a` is the start of numbering `b` (a derived snapshot appends its new principals). */

@@ -1,7 +1,7 @@
 import { accessSetsOf } from './access-sets.ts';
 import { type Bitset, bitsOf, countBits, countShared, createBitset, hasBit, isEmpty, orInto } from './bitset.ts';
 import { type Closures, isPrefix, renumbered } from './closure.ts';
-import { compareText } from './collections.ts';
+import { cachedIn, compareText } from './collections.ts';
 import {
   type AccessLevel,
   exposureOf,
@@ -151,11 +151,11 @@ interface Aligned {
 
 /**
  * Aligns reader sets to a delta's space; `none` is the empty set of that space, never written to;
- * `move` renumbers one set over the sets' principals.
+ * `move` renumbers one set over the principals of `sets`.
  */
 type Aligner = ((sets: ReaderSets | undefined) => Aligned) & {
   readonly none: Bitset;
-  move(sets: ReaderSets | undefined, set: Bitset): Bitset;
+  move(sets: ReaderSets, set: Bitset): Bitset;
 };
 
 function aligner(space: PrincipalSpace): Aligner {
@@ -165,12 +165,14 @@ function aligner(space: PrincipalSpace): Aligner {
   // Sets of one snapshot share its closures; whether their numbering is a prefix of the space's is
   // asked once per closures.
   const prefix = new Map<Closures, boolean>();
+  const moveOver = (sets: ReaderSets, set: Bitset): Bitset => {
+    const { closures } = sets;
+    const same = cachedIn(prefix, closures, () => isPrefix(closures.ids, space.ids));
+    return renumbered(set, closures.ids, space, same);
+  };
   const align = (sets: ReaderSets | undefined): Aligned => {
     if (sets === undefined) return empty;
-    const { closures } = sets;
-    const same = prefix.get(closures) ?? isPrefix(closures.ids, space.ids);
-    prefix.set(closures, same);
-    const move = (set: Bitset) => renumbered(set, closures.ids, space, same);
+    const move = (set: Bitset) => moveOver(sets, set);
     const readers = move(sets.readers);
     const allColumns = sets.allColumns === sets.readers ? readers : move(sets.allColumns);
     const full = sets.full === sets.allColumns ? allColumns : move(sets.full);
@@ -182,14 +184,7 @@ function aligner(space: PrincipalSpace): Aligner {
       columnReaders: (column) => move(sets.columnReaders(column)),
     };
   };
-  const moveOne = (sets: ReaderSets | undefined, set: Bitset): Bitset => {
-    if (sets === undefined) return none;
-    const { closures } = sets;
-    const same = prefix.get(closures) ?? isPrefix(closures.ids, space.ids);
-    prefix.set(closures, same);
-    return renumbered(set, closures.ids, space, same);
-  };
-  return Object.assign(align, { none, move: moveOne });
+  return Object.assign(align, { none, move: moveOver });
 }
 
 function resourceDelta(
@@ -205,35 +200,36 @@ function resourceDelta(
     return undefined;
   const was = align(old?.sets);
   const now = align(current?.sets);
-  const gained = grown(now, was, align.none);
-  const lost = grown(was, now, align.none);
+  let gained = grown(now, was, align.none);
+  let lost = grown(was, now, align.none);
   // Readers of some columns on both sides may read other columns now.
   // Sets patched from the old ones differ only for the logins worked out again.
   const patched = current?.sets.patchedFrom;
   const changed =
-    patched !== undefined && patched.sets === old?.sets ? align.move(current?.sets, patched.changed) : undefined;
+    current !== undefined && patched !== undefined && patched.sets === old?.sets
+      ? align.move(current.sets, patched.changed)
+      : undefined;
   const both = someColumnsOnBothSides(was, now, changed);
-  let gainedColumns = gained;
-  let lostColumns = lost;
-  if (both !== undefined)
+  if (both !== undefined) {
+    // `none` is shared: write into copies.
+    if (gained === align.none) gained = align.none.slice();
+    if (lost === align.none) lost = align.none.slice();
     for (const column of new Set([...was.columns, ...now.columns])) {
       const from = was.columnReaders(column);
       const to = now.columnReaders(column);
-      if (gainedColumns === align.none) gainedColumns = align.none.slice();
-      if (lostColumns === align.none) lostColumns = align.none.slice();
-      orInto(gainedColumns, inOneOnly(both, to, from));
-      orInto(lostColumns, inOneOnly(both, from, to));
+      orInto(gained, inOneOnly(both, to, from));
+      orInto(lost, inOneOnly(both, from, to));
     }
+  }
   const potentialGained = potentialDifference(current, old);
   const potentialLost = potentialDifference(old, current);
-  if (isEmpty(gainedColumns) && isEmpty(lostColumns) && potentialGained.length + potentialLost.length === 0)
-    return undefined;
+  if (isEmpty(gained) && isEmpty(lost) && potentialGained.length + potentialLost.length === 0) return undefined;
   return {
     resource,
     created: old === undefined,
     removed: current === undefined,
-    gained: accessChanges(gainedColumns, space, was, now),
-    lost: accessChanges(lostColumns, space, was, now),
+    gained: accessChanges(gained, space, was, now),
+    lost: accessChanges(lost, space, was, now),
     potentialGained,
     potentialLost,
   };
@@ -242,7 +238,8 @@ function resourceDelta(
 /** Principals whose level in `a` is above their level in `b`; `none` itself when there are none. */
 function grown(a: Aligned, b: Aligned, none: Bitset): Bitset {
   let set: Bitset | undefined;
-  const [aFull, aAll, aRead, bFull, bAll, bRead] = [a.full, a.allColumns, a.readers, b.full, b.allColumns, b.readers];
+  const { full: aFull, allColumns: aAll, readers: aRead } = a;
+  const { full: bFull, allColumns: bAll, readers: bRead } = b;
   for (let i = 0; i < none.length; i++) {
     const word =
       ((aFull[i] ?? 0) & ~(bFull[i] ?? 0)) | ((aAll[i] ?? 0) & ~(bAll[i] ?? 0)) | ((aRead[i] ?? 0) & ~(bRead[i] ?? 0));
@@ -297,17 +294,14 @@ function accessChanges(set: Bitset, space: PrincipalSpace, was: Aligned, now: Al
     space,
     set,
     levels(side) {
-      let counts = levels.get(side);
-      if (counts === undefined) {
+      return cachedIn(levels, side, () => {
         const sets = side === 'before' ? was : now;
         const full = countShared(set, sets.full);
         const filtered = (sets.allColumns === sets.full ? full : countShared(set, sets.allColumns)) - full;
         const columns =
           (sets.readers === sets.allColumns ? full + filtered : countShared(set, sets.readers)) - full - filtered;
-        counts = { full, filtered, columns, none: count - full - filtered - columns };
-        levels.set(side, counts);
-      }
-      return counts;
+        return { full, filtered, columns, none: count - full - filtered - columns };
+      });
     },
     principals() {
       principals ??= sorted().map((i) => space.ids[i] as PrincipalId);

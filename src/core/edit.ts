@@ -104,7 +104,6 @@ class EditState {
   /** Memberships of the old snapshot taken away, and memberships added (still present) in order. */
   readonly #removedMemberships = new Set<Membership>();
   #addedMemberships: Membership[] = [];
-  #membershipsEdited = false;
   #defaultGrants: DefaultGrant[] | undefined;
   readonly #resources = new Map<ResourceId, Resource | null>();
   readonly #grants = new Map<ResourceId, Grant[]>();
@@ -210,7 +209,6 @@ class EditState {
             this.#removeMembership(old);
             this.#narrowed = true;
           }
-        this.#membershipsEdited = true;
         this.#addedMemberships.push(deepFreeze(m));
         this.#membersTouched.add(m.member);
         this.#groupsTouched.add(m.group);
@@ -220,7 +218,6 @@ class EditState {
         this.#membersTouched.add(edit.member);
         this.#groupsTouched.add(edit.group);
         this.#narrowed = true;
-        this.#membershipsEdited = true;
         for (const m of this.#membershipsBy('member', edit.member))
           if (m.group === edit.group && (edit.grantor === undefined || m.grantor === edit.grantor))
             this.#removeMembership(m);
@@ -279,7 +276,6 @@ class EditState {
     if (this.#base.blanketGrants.some((b) => b.principal === id))
       return `"${id}" cannot be removed: it holds a blanket grant (a predefined role)`;
     this.#principals.set(id, null);
-    if (involved.length > 0) this.#membershipsEdited = true;
     for (const m of involved) this.#removeMembership(m);
     for (const [resource, grants] of this.#allGrants())
       if (grants.some((g) => g.principal === id || g.grantor === id))
@@ -372,7 +368,6 @@ class EditState {
     }
   }
 
-  /** The snapshot after the edits, checked for what the edits could have left dangling. */
   /** The principals in the old order, updated ones in place, added ones after. */
   #principalList(): Principal[] {
     const list: Principal[] = [];
@@ -403,6 +398,7 @@ class EditState {
     return OverlayMap.derive(base, lists, emptied);
   }
 
+  /** The snapshot after the edits, checked for what the edits could have left dangling. */
   result(): Result<Snapshot, readonly Issue[]> {
     const base = this.#base;
     const principalById = OverlayMap.derive(
@@ -475,7 +471,7 @@ class EditState {
     });
     recordDerivation(derived, base, {
       principals: this.#principals.size > 0,
-      memberships: this.#membershipsEdited,
+      memberships: membershipsChanged,
       narrowed: this.#narrowed,
       defaultGrants: this.#defaultGrants !== undefined,
       resources: this.#touched,

@@ -11,7 +11,7 @@ import {
   resized,
 } from './bitset.ts';
 import { type Closures, loginsActingAs, loginsActingAsHolders } from './closure.ts';
-import { compareText } from './collections.ts';
+import { cachedIn, compareText } from './collections.ts';
 import type { IdentityAccess } from './identity-access.ts';
 import { changesSince, parentOf } from './lineage.ts';
 import type { DefaultGrant, PrincipalId, Resource, ResourceId } from './model.ts';
@@ -424,21 +424,13 @@ function readerSets(
     allColumns,
     full,
     columns,
-    columnReaders(column) {
-      let set = byColumn.get(column);
-      if (set === undefined) {
+    columnReaders: (column) =>
+      cachedIn(byColumn, column, () => {
         const access = accessSets();
         const acting = access.byColumn.get(column);
-        set =
-          acting === undefined
-            ? createBitset(closures.size)
-            : acting === access.allColumns
-              ? allColumns
-              : within(loginsActingAsHolders(closures, acting), readers);
-        byColumn.set(column, set);
-      }
-      return set;
-    },
+        if (acting === undefined) return createBitset(closures.size);
+        return acting === access.allColumns ? allColumns : within(loginsActingAsHolders(closures, acting), readers);
+      }),
   };
 }
 

@@ -1,5 +1,6 @@
 import { hasBit } from './bitset.ts';
-import type { Closures } from './closure.ts';
+import { type Closures, groupsReached } from './closure.ts';
+import { cachedIn } from './collections.ts';
 import { type Gate, type PrincipalId, PUBLIC_ID, type Resource, type ResourceId } from './model.ts';
 import { ancestorsOf, type Snapshot } from './snapshot.ts';
 
@@ -10,6 +11,12 @@ export interface IdentityAccess {
   readonly allRows: boolean;
   column(name: string): boolean;
 }
+
+/** Blanket grants (predefined roles) by privilege: the kinds of resource each covers, and to whom. */
+export type BlanketsByPrivilege = ReadonlyMap<
+  string,
+  readonly { readonly kinds: ReadonlySet<string>; readonly principal: PrincipalId }[]
+>;
 
 const NO_ACCESS: IdentityAccess = Object.freeze({
   any: false,
@@ -28,10 +35,7 @@ const NO_ACCESS: IdentityAccess = Object.freeze({
 export function identityRules(
   snapshot: Snapshot,
   closures: Closures,
-  blanketByPrivilege: ReadonlyMap<
-    string,
-    readonly { readonly kinds: ReadonlySet<string>; readonly principal: string }[]
-  >,
+  blanketByPrivilege: BlanketsByPrivilege,
 ): {
   /** What each identity can read of `resource`. */
   access(resource: Resource): (r: number) => IdentityAccess;
@@ -45,42 +49,26 @@ export function identityRules(
    * along inheriting memberships (`r` is in `heldBy(g)` exactly for these `g`). Once per identity.
    */
   const upwardCache = new Map<number, ReadonlySet<PrincipalId>>();
-  function upwardOf(r: number): ReadonlySet<PrincipalId> {
-    let upward = upwardCache.get(r);
-    if (upward === undefined) {
+  const upwardOf = (r: number): ReadonlySet<PrincipalId> =>
+    cachedIn(upwardCache, r, () => {
       const start = closures.ids[r] as PrincipalId;
-      const reached = new Set<PrincipalId>([PUBLIC_ID]);
-      if (snapshot.principalById.has(start)) {
-        reached.add(start);
-        const queue = [start];
-        for (let i = 0; i < queue.length; i++)
-          for (const edge of snapshot.membershipsOf.get(queue[i] as PrincipalId) ?? [])
-            if (edge.inherit && !reached.has(edge.group)) {
-              reached.add(edge.group);
-              queue.push(edge.group);
-            }
-      }
-      upward = reached;
-      upwardCache.set(r, upward);
-    }
-    return upward;
-  }
+      if (!snapshot.principalById.has(start)) return new Set([PUBLIC_ID]);
+      return groupsReached(snapshot, start, (edge) => edge.inherit).add(PUBLIC_ID);
+    });
 
   /** Grantees of `privilege` on a resource with many grants (a schema's USAGE to hundreds of roles). */
   const granteeSets = new Map<string, ReadonlySet<PrincipalId>>();
-  function granteesOf(privilege: string, resource: Resource): ReadonlySet<PrincipalId> {
-    const key = `${privilege}\u0000${resource.id}`;
-    let grantees = granteeSets.get(key);
-    if (grantees === undefined) {
-      grantees = new Set(
-        (snapshot.grantsByResource.get(resource.id) ?? [])
-          .filter((g) => g.privilege === privilege && g.column === undefined)
-          .map((g) => g.principal),
-      );
-      granteeSets.set(key, grantees);
-    }
-    return grantees;
-  }
+  const granteesOf = (privilege: string, resource: Resource): ReadonlySet<PrincipalId> =>
+    cachedIn(
+      granteeSets,
+      `${privilege}\u0000${resource.id}`,
+      () =>
+        new Set(
+          (snapshot.grantsByResource.get(resource.id) ?? [])
+            .filter((g) => g.privilege === privilege && g.column === undefined)
+            .map((g) => g.principal),
+        ),
+    );
 
   /** Whether identity `r` holds `privilege` on `resource` (on `column` of it): a bit of `holders` (access-sets.ts). */
   function holdsAt(privilege: string, resource: Resource, column: string | undefined, r: number): boolean {
@@ -110,24 +98,14 @@ export function identityRules(
    */
   const gateAnswers = new Map<string, Map<number, boolean>>();
   function gatesAt(resource: Resource, checkedAs: Gate['checkedAs']): (r: number) => boolean {
-    const key = `${checkedAs}\u0000${resource.parent ?? ''}`;
-    let answers = gateAnswers.get(key);
-    if (answers === undefined) {
-      answers = new Map();
-      gateAnswers.set(key, answers);
-    }
-    const known = answers;
-    return (r) => {
-      let passes = known.get(r);
-      if (passes === undefined) {
-        passes = ancestorsOf(snapshot, resource).every(
+    const known = cachedIn(gateAnswers, `${checkedAs}\u0000${resource.parent ?? ''}`, () => new Map<number, boolean>());
+    return (r) =>
+      cachedIn(known, r, () =>
+        ancestorsOf(snapshot, resource).every(
           (ancestor) =>
             ancestor.gate?.checkedAs !== checkedAs || holdsAt(ancestor.gate.privilege, ancestor, undefined, r),
-        );
-        known.set(r, passes);
-      }
-      return passes;
-    };
+        ),
+      );
   }
 
   /** A bit of `columnHolders` (access-sets.ts). */
