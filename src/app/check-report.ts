@@ -8,12 +8,15 @@ import {
   type Edit,
   groupByRoute,
   labelNamesOf,
+  memoized,
+  memoKey,
   principalsIn,
   type Resource,
   type ResourceDelta,
   type RouteShape,
   routeKey,
   type Snapshot,
+  withLazyFields,
 } from '../core/index.ts';
 import type { Actor } from './actor.ts';
 import type { ChangeAnalysis, ChangePiece, Verification } from './analyse-change.ts';
@@ -209,8 +212,8 @@ function resourceReport(
     count: changes.count,
     access: { ...levels, none },
   };
-  const listed = withLazy(entry, ['principals'], () => ({ principals: changes.principals().map(name) }));
-  return withLazy(listed, ['paths', 'untraced'], () => pathsOf(snapshot, resource, changes, routeOf, traced));
+  const listed = withLazyFields(entry, ['principals'], () => ({ principals: changes.principals().map(name) }));
+  return withLazyFields(listed, ['paths', 'untraced'], () => pathsOf(snapshot, resource, changes, routeOf, traced));
 }
 
 /** The principals of a change grouped by the route of their access, in words; largest group first. */
@@ -240,7 +243,7 @@ function pathsOf(
   }
   const paths = [...byText]
     .map(([via, { members, count }]) =>
-      withLazy({ via, count }, ['principals'], () => {
+      withLazyFields({ via, count }, ['principals'], () => {
         const ids = members.flatMap((set) => principalsIn(snapshot, set));
         return { principals: (members.length > 1 ? ids.sort(compareText) : ids).map(name) };
       }),
@@ -249,37 +252,11 @@ function pathsOf(
   return { paths, untraced };
 }
 
-/**
- * `entry` with enumerable fields computed together when one is first read. A change that exposes
- * hundreds of tables to thousands names a million (principal, resource) pairs and as many routes:
- * a decision needs none of them, a rendering (JSON reads every field) all of them.
- */
-function withLazy<T extends object, L extends object>(
-  entry: T,
-  keys: readonly (keyof L & string)[],
-  compute: () => L,
-): T & Readonly<L> {
-  let value: L | undefined;
-  for (const key of keys)
-    Object.defineProperty(entry, key, {
-      enumerable: true,
-      get() {
-        value ??= compute();
-        return value[key];
-      },
-    });
-  return entry as T & Readonly<L>;
-}
-
-const routeTexts = new WeakMap<Snapshot, Map<string, string>>();
+const ROUTE_TEXTS = memoKey<Map<string, string>>('route texts');
 
 /** A route's words, once per route shape and snapshot: one route serves many readers. */
 function routeText(snapshot: Snapshot, route: RouteShape): string {
-  let texts = routeTexts.get(snapshot);
-  if (texts === undefined) {
-    texts = new Map();
-    routeTexts.set(snapshot, texts);
-  }
+  const texts = memoized(snapshot, ROUTE_TEXTS, () => new Map<string, string>());
   const key = routeKey(route);
   let text = texts.get(key);
   if (text === undefined) {

@@ -11,6 +11,7 @@ import {
   type PolicyDecision,
   type PolicyReason,
   type ResourceChangeInfo,
+  withLazyFields,
   withReasons,
 } from '../core/index.ts';
 import type { ChangeAnalysis } from './analyse-change.ts';
@@ -98,20 +99,18 @@ export function activationOf(
 }
 
 function changeInfo(r: ResourceChangeReport): ResourceChangeInfo {
-  return {
+  const info = {
     resource: r.resource,
     kind: r.kind,
     labels: r.labels,
-    // Read only by the rules that ask for it: the list can name a million pairs.
-    get principals() {
-      return r.principals;
-    },
     count: r.count,
     full: r.access.full,
     filtered: r.access.filtered,
     columns: r.access.columns,
     created: r.created,
   };
+  // Read only by the rules that ask for it: the list can name a million pairs.
+  return withLazyFields(info, ['principals'], () => ({ principals: r.principals }));
 }
 
 function editInfo(edit: Edit, name: (id: string) => string, resource: (id: string) => string): EditInfo {

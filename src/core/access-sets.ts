@@ -13,6 +13,7 @@ import { type Closures, computeClosures, deriveClosures } from './closure.ts';
 import { cachedIn, groupBy } from './collections.ts';
 import { type BlanketsByPrivilege, type IdentityAccess, identityRules } from './identity-access.ts';
 import { changesSince, parentOf } from './lineage.ts';
+import { memoized, memoKey, recalled } from './memo.ts';
 import type { Gate, Resource, ResourceId } from './model.ts';
 import { ancestorsOf, type Snapshot } from './snapshot.ts';
 
@@ -67,14 +68,10 @@ export interface AccessSets {
   probe(resource: Resource): AccessProbe;
 }
 
-const engines = new WeakMap<Snapshot, AccessSets>();
+const ENGINE = memoKey<AccessSets>('access sets');
 
 export function accessSetsOf(snapshot: Snapshot): AccessSets {
-  const known = engines.get(snapshot);
-  if (known !== undefined) return known;
-  const engine = createAccessSets(snapshot, reusableParent(snapshot));
-  engines.set(snapshot, engine);
-  return engine;
+  return memoized(snapshot, ENGINE, () => createAccessSets(snapshot, reusableParent(snapshot)));
 }
 
 /** What a derived snapshot may take from its parent's engine. */
@@ -97,7 +94,7 @@ interface Reuse {
  */
 function reusableParent(snapshot: Snapshot): Reuse | undefined {
   const parent = parentOf(snapshot);
-  const engine = parent === undefined ? undefined : engines.get(parent);
+  const engine = parent === undefined ? undefined : recalled(parent, ENGINE);
   if (parent === undefined || engine === undefined) return undefined;
   const changes = changesSince(snapshot, parent);
   if (changes === undefined) return undefined;

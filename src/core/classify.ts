@@ -1,6 +1,7 @@
 import { DETECTORS, type Detector, detectColumn } from './detectors.ts';
 import type { Glob } from './glob.ts';
 import { changesSince, parentOf, recordDerivation, type SnapshotChanges } from './lineage.ts';
+import { memoized, memoKey, recalled } from './memo.ts';
 import type { Column, Label, LabelSource, Resource, ResourceId } from './model.ts';
 import { OverlayMap } from './overlay-map.ts';
 import { ancestorsOf, deepFreeze, freezeDerived, type Snapshot, withLabels } from './snapshot.ts';
@@ -41,7 +42,8 @@ export function labelsInComment(comment: string | undefined): string[] {
   return names;
 }
 
-const classifications = new WeakMap<Snapshot, WeakMap<ClassificationRules, Snapshot>>();
+/** Per snapshot, its classification by each set of rules (rules outlive the checks that use them). */
+const CLASSIFICATIONS = memoKey<WeakMap<ClassificationRules, Snapshot>>('classifications');
 
 /**
  * Returns a new snapshot in which resources and columns carry labels from the rules, from comment
@@ -54,12 +56,11 @@ const classifications = new WeakMap<Snapshot, WeakMap<ClassificationRules, Snaps
  * touched, what they contain and what derives from them are labelled again.
  */
 export function classify(snapshot: Snapshot, rules: ClassificationRules): Snapshot {
-  const cached = classifications.get(snapshot)?.get(rules);
+  const perRules = memoized(snapshot, CLASSIFICATIONS, () => new WeakMap<ClassificationRules, Snapshot>());
+  const cached = perRules.get(rules);
   if (cached !== undefined) return cached;
   const result = classifyAfterAncestor(snapshot, rules) ?? classifyAll(snapshot, rules);
-  const perRules = classifications.get(snapshot) ?? new WeakMap<ClassificationRules, Snapshot>();
   perRules.set(rules, result);
-  classifications.set(snapshot, perRules);
   return result;
 }
 
@@ -85,7 +86,7 @@ function classifyAfterAncestor(snapshot: Snapshot, rules: ClassificationRules): 
   let ancestor = parentOf(snapshot);
   let previous: Snapshot | undefined;
   for (let steps = 0; ancestor !== undefined && steps < 64; steps++) {
-    previous = classifications.get(ancestor)?.get(rules);
+    previous = recalled(ancestor, CLASSIFICATIONS)?.get(rules);
     if (previous !== undefined) break;
     ancestor = parentOf(ancestor);
   }
@@ -171,12 +172,11 @@ function affectedBy(snapshot: Snapshot, ancestor: Snapshot, touched: ReadonlySet
   return affected;
 }
 
-const dependentIndexes = new WeakMap<Snapshot, ReadonlyMap<ResourceId, readonly ResourceId[]>>();
+const DEPENDENTS = memoKey<ReadonlyMap<ResourceId, readonly ResourceId[]>>('dependents');
 
 /** Per resource, what is inside it and what derives from it (one step). */
 export function dependentsIndex(snapshot: Snapshot): ReadonlyMap<ResourceId, readonly ResourceId[]> {
-  let index = dependentIndexes.get(snapshot);
-  if (index === undefined) {
+  return memoized(snapshot, DEPENDENTS, () => {
     const built = new Map<ResourceId, ResourceId[]>();
     const link = (from: ResourceId, to: ResourceId) => {
       const list = built.get(from);
@@ -187,10 +187,8 @@ export function dependentsIndex(snapshot: Snapshot): ReadonlyMap<ResourceId, rea
       if (r.parent !== undefined) link(r.parent, r.id);
       for (const source of r.derivation?.sources ?? []) link(source.resource, r.id);
     }
-    index = built;
-    dependentIndexes.set(snapshot, index);
-  }
-  return index;
+    return built;
+  });
 }
 
 interface Labeller {

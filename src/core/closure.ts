@@ -11,6 +11,7 @@ import {
   setBit,
 } from './bitset.ts';
 import type { SnapshotChanges } from './lineage.ts';
+import { memoKey, recalled, remember, withMemo } from './memo.ts';
 import { type Membership, type PrincipalId, PUBLIC_ID } from './model.ts';
 import type { Snapshot } from './snapshot.ts';
 
@@ -145,7 +146,7 @@ interface Graph {
   readonly rowSecurityBypass: Bitset;
 }
 
-const graphs = new WeakMap<Closures, Graph>();
+const GRAPH = memoKey<Graph>('membership graph');
 
 const NO_EDGES: readonly number[] = Object.freeze([]);
 const NO_MEMBERS = new Int32Array(0);
@@ -272,7 +273,7 @@ function buildClosures(
   const size = ids.length;
   const indexOf = reuse?.indexOf ?? new Map(ids.map((id, i) => [id, i]));
   const at = (id: PrincipalId) => indexOf.get(id) ?? -1;
-  const parentGraph = reuse === undefined ? undefined : graphs.get(reuse.parent);
+  const parentGraph = reuse === undefined ? undefined : recalled(reuse.parent, GRAPH);
   const graph =
     reuse === undefined || parentGraph === undefined
       ? buildGraph(snapshot, size, at)
@@ -292,7 +293,7 @@ function buildClosures(
     orInto(eitherLogin, reuse.parent.logins);
     andInto(changedLogins, eitherLogin);
   }
-  const closures: Closures = {
+  const closures: Closures = withMemo({
     size,
     ids,
     indexOf,
@@ -336,8 +337,8 @@ function buildClosures(
     superusers,
     rowSecurityBypass,
     everyone,
-  };
-  graphs.set(closures, graph);
+  });
+  remember(closures, GRAPH, graph);
   return closures;
 }
 

@@ -1,11 +1,12 @@
 import { compareText } from './collections.ts';
 import { changesSince, parentOf } from './lineage.ts';
+import { memoized, memoKey, recalled } from './memo.ts';
 import type { Resource, ResourceId } from './model.ts';
 import type { Snapshot } from './snapshot.ts';
 
 type ChildIndex = ReadonlyMap<ResourceId, readonly Resource[]>;
 
-const indexes = new WeakMap<Snapshot, ChildIndex>();
+const CHILD_INDEX = memoKey<ChildIndex>('child index');
 
 /**
  * The resources directly inside a container (the tables of a schema, the schemas of a database),
@@ -17,12 +18,7 @@ export function childrenOf(snapshot: Snapshot, container: ResourceId): readonly 
 }
 
 function childIndex(snapshot: Snapshot): ChildIndex {
-  let index = indexes.get(snapshot);
-  if (index === undefined) {
-    index = derivedIndex(snapshot) ?? fullIndex(snapshot);
-    indexes.set(snapshot, index);
-  }
-  return index;
+  return memoized(snapshot, CHILD_INDEX, () => derivedIndex(snapshot) ?? fullIndex(snapshot));
 }
 
 function fullIndex(snapshot: Snapshot): ChildIndex {
@@ -40,7 +36,7 @@ function fullIndex(snapshot: Snapshot): ChildIndex {
 /** The parent's index with the containers of touched resources (before and after) listed again. */
 function derivedIndex(snapshot: Snapshot): ChildIndex | undefined {
   const parent = parentOf(snapshot);
-  const previous = parent === undefined ? undefined : indexes.get(parent);
+  const previous = parent === undefined ? undefined : recalled(parent, CHILD_INDEX);
   if (parent === undefined || previous === undefined) return undefined;
   const changes = changesSince(snapshot, parent);
   if (changes === undefined) return undefined;

@@ -13,7 +13,9 @@ import {
 import { type Closures, loginsActingAs, loginsActingAsHolders } from './closure.ts';
 import { cachedIn, compareText } from './collections.ts';
 import type { IdentityAccess } from './identity-access.ts';
+import { withLazyFields } from './lazy-fields.ts';
 import { changesSince, parentOf } from './lineage.ts';
+import { memoized, memoKey } from './memo.ts';
 import type { DefaultGrant, PrincipalId, Resource, ResourceId } from './model.ts';
 import type { Snapshot } from './snapshot.ts';
 
@@ -80,16 +82,7 @@ export interface ResourceExposure {
 
 /** An exposure entry whose list of readers is built from its sets when first read. */
 function exposureEntry(resource: Resource, sets: ReaderSets, potential: readonly PotentialPath[]): ResourceExposure {
-  let readers: readonly Reader[] | undefined;
-  return {
-    resource,
-    sets,
-    potential,
-    get readers() {
-      readers ??= listReaders(sets);
-      return readers;
-    },
-  };
+  return withLazyFields({ resource, sets, potential }, ['readers'], () => ({ readers: listReaders(sets) }));
 }
 
 /** A default grant that will expose resources not yet created, and to whom. */
@@ -148,7 +141,7 @@ export function computeExposure(snapshot: Snapshot, options: ExposureOptions = {
   };
 }
 
-const exposures = new WeakMap<Snapshot, Exposure>();
+const EXPOSURE = memoKey<Exposure>('exposure');
 
 /**
  * The exposure of every labelled resource of a snapshot, computed once per snapshot: a warm
@@ -156,12 +149,7 @@ const exposures = new WeakMap<Snapshot, Exposure>();
  * membership recomputes only the resources the edits can affect, and keeps the rest.
  */
 export function exposureOf(snapshot: Snapshot): Exposure {
-  let exposure = exposures.get(snapshot);
-  if (exposure === undefined) {
-    exposure = derivedExposure(snapshot) ?? computeExposure(snapshot);
-    exposures.set(snapshot, exposure);
-  }
-  return exposure;
+  return memoized(snapshot, EXPOSURE, () => derivedExposure(snapshot) ?? computeExposure(snapshot));
 }
 
 function derivedExposure(snapshot: Snapshot): Exposure | undefined {
@@ -332,26 +320,22 @@ function samePotential(a: readonly PotentialPath[], b: readonly PotentialPath[])
   );
 }
 
-const routineLists = new WeakMap<Snapshot, readonly Resource[]>();
+const ROUTINES = memoKey<readonly Resource[]>('routines');
 
 /** Code that reads with its owner's rights; a derived snapshot updates its parent's list. */
 function routinesOf(snapshot: Snapshot): readonly Resource[] {
-  let routines = routineLists.get(snapshot);
-  if (routines === undefined) {
+  return memoized(snapshot, ROUTINES, () => {
     const parent = parentOf(snapshot);
     const changes = parent === undefined ? undefined : changesSince(snapshot, parent);
     const isRoutine = (r: Resource | undefined): r is Resource =>
       r?.routine !== undefined && r.routine.runsAs === 'owner';
-    routines =
-      parent === undefined || changes === undefined
-        ? snapshot.resources.filter(isRoutine)
-        : [
-            ...routinesOf(parent).filter((r) => !changes.resources.has(r.id)),
-            ...[...changes.resources].map((id) => snapshot.resourceById.get(id)).filter(isRoutine),
-          ];
-    routineLists.set(snapshot, routines);
-  }
-  return routines;
+    return parent === undefined || changes === undefined
+      ? snapshot.resources.filter(isRoutine)
+      : [
+          ...routinesOf(parent).filter((r) => !changes.resources.has(r.id)),
+          ...[...changes.resources].map((id) => snapshot.resourceById.get(id)).filter(isRoutine),
+        ];
+  });
 }
 
 function labelledResources(snapshot: Snapshot, touched: ReadonlySet<ResourceId>, previous: Exposure): Resource[] {

@@ -14,6 +14,8 @@ export * from './exposure.ts';
 export * from './find.ts';
 export * from './glob.ts';
 export type { IdentityAccess } from './identity-access.ts';
+export { isLazyField, withLazyFields } from './lazy-fields.ts';
+export { type MemoKey, memoized, memoKey } from './memo.ts';
 export * from './model.ts';
 export * from './policy/index.ts';
 export * from './result.ts';

@@ -1,3 +1,4 @@
+import { memoKey, recalled, remember } from './memo.ts';
 import type { PrincipalId, ResourceId } from './model.ts';
 import type { Snapshot } from './snapshot.ts';
 
@@ -24,10 +25,10 @@ export interface SnapshotChanges {
   readonly groupsTouched: ReadonlySet<PrincipalId>;
 }
 
-const parents = new WeakMap<Snapshot, { readonly base: Snapshot; readonly changes: SnapshotChanges }>();
+const DERIVATION = memoKey<{ readonly base: Snapshot; readonly changes: SnapshotChanges }>('derivation');
 
 export function recordDerivation(derived: Snapshot, base: Snapshot, changes: SnapshotChanges): void {
-  parents.set(derived, { base, changes });
+  remember(derived, DERIVATION, { base, changes });
 }
 
 /** Everything that changed from `ancestor` to `snapshot`, or undefined when one does not derive from the other. */
@@ -42,7 +43,7 @@ export function changesSince(snapshot: Snapshot, ancestor: Snapshot): SnapshotCh
   let defaultGrants = false;
   let current = snapshot;
   for (let steps = 0; current !== ancestor; steps++) {
-    const parent = parents.get(current);
+    const parent = recalled(current, DERIVATION);
     if (parent === undefined || steps > 10_000) return undefined;
     principals ||= parent.changes.principals;
     memberships ||= parent.changes.memberships;
@@ -68,5 +69,5 @@ export function changesSince(snapshot: Snapshot, ancestor: Snapshot): SnapshotCh
 
 /** The snapshot `snapshot` was derived from, if any. */
 export function parentOf(snapshot: Snapshot): Snapshot | undefined {
-  return parents.get(snapshot)?.base;
+  return recalled(snapshot, DERIVATION)?.base;
 }

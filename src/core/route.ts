@@ -11,8 +11,9 @@ import {
   setBit,
   takeShared,
 } from './bitset.ts';
-import { type Closures, renumbered } from './closure.ts';
+import { renumbered } from './closure.ts';
 import { compareText } from './collections.ts';
+import { memoized, memoKey } from './memo.ts';
 import { type Membership, type PrincipalId, PUBLIC_ID, type Resource } from './model.ts';
 import type { Snapshot } from './snapshot.ts';
 
@@ -229,10 +230,13 @@ export function groupByRoute(
   }
 }
 
-const directMemberSets = new WeakMap<
-  Closures,
-  WeakMap<readonly Membership[], { readonly direct: readonly PrincipalId[]; readonly itself: Bitset }>
->();
+/** A holder's direct members, by the member list they were made from. */
+type DirectMembers = WeakMap<
+  readonly Membership[],
+  { readonly direct: readonly PrincipalId[]; readonly itself: Bitset }
+>;
+
+const DIRECT_MEMBERS = memoKey<DirectMembers>('direct members');
 
 /**
  * A holder's direct inheriting members that others can inherit through, in order, and the set of
@@ -245,11 +249,7 @@ function directMembers(
 ): { readonly direct: readonly PrincipalId[]; readonly itself: Bitset } {
   const { closures } = accessSetsOf(snapshot);
   const members = snapshot.membersOf.get(holder) ?? NO_MEMBERS;
-  let known = directMemberSets.get(closures);
-  if (known === undefined) {
-    known = new WeakMap();
-    directMemberSets.set(closures, known);
-  }
+  const known = memoized(closures, DIRECT_MEMBERS, () => new WeakMap());
   let entry = members === NO_MEMBERS ? undefined : known.get(members);
   if (entry === undefined) {
     const direct = members.filter((m) => m.inherit).map((m) => m.member);

@@ -1,5 +1,7 @@
 import { canonicalJson, type JsonValue } from './canonical-json.ts';
 import { groupBy } from './collections.ts';
+import { withLazyFields } from './lazy-fields.ts';
+import { memoized, memoKey, withMemo } from './memo.ts';
 import {
   type Grant,
   type Membership,
@@ -110,7 +112,7 @@ export function createSnapshot(data: SnapshotData): Result<Snapshot, readonly Is
     membershipsOf: groupBy(data.memberships, (m) => m.member),
     membersOf: groupBy(data.memberships, (m) => m.group),
   };
-  return ok(deepFreeze(snapshot));
+  return ok(deepFreeze(withMemo(snapshot)));
 }
 
 /** What makes a membership impossible whatever else the snapshot holds. */
@@ -131,11 +133,13 @@ export function withLabels(snapshot: Snapshot, resources: readonly Resource[]): 
   if (resources.length !== snapshot.resources.length || resources.some((r, i) => r.id !== snapshot.resources[i]?.id))
     throw new Error('withLabels needs the same resources in the same order');
   const frozen = resources.map((resource) => deepFreeze(resource));
-  return Object.freeze({
-    ...snapshot,
-    resources: Object.freeze(frozen),
-    resourceById: new Map(frozen.map((r) => [r.id, r])),
-  });
+  return Object.freeze(
+    withMemo({
+      ...snapshot,
+      resources: Object.freeze(frozen),
+      resourceById: new Map(frozen.map((r) => [r.id, r])),
+    }),
+  );
 }
 
 /** A list given as it is, or as a function that builds it when first read. */
@@ -155,7 +159,7 @@ export function freezeDerived(
   },
 ): Snapshot {
   const { resources, principals, memberships, ...rest } = fields;
-  const snapshot = { ...rest } as Snapshot;
+  const snapshot = withMemo({ ...rest } as Snapshot);
   lazyList(snapshot, 'grants', () => [...fields.grantsByResource.values()].flat());
   lazyList(snapshot, 'resources', resources);
   lazyList(snapshot, 'principals', principals);
@@ -170,42 +174,33 @@ function lazyList<T>(snapshot: Snapshot, key: 'grants' | 'resources' | 'principa
     Object.defineProperty(snapshot, key, { enumerable: true, value: Object.freeze(list) });
     return;
   }
-  let built: readonly T[] | undefined;
-  Object.defineProperty(snapshot, key, {
-    enumerable: true,
-    get: () => {
-      // The function returns a new array or an already frozen one.
-      built ??= Object.freeze(list());
-      return built;
-    },
-  });
+  // The function returns a new array or an already frozen one.
+  withLazyFields(snapshot, [key], () => ({ [key]: Object.freeze(list()) }));
 }
 
-const fingerprints = new WeakMap<Snapshot, string>();
+const FINGERPRINT = memoKey<string>('fingerprint');
 
 /**
  * SHA-256 over the canonical JSON of the snapshot's content, independent of the order in which
  * the connector listed things. Equal fingerprints mean equal access state. Computed once, on demand.
  */
 export function fingerprintOf(snapshot: Snapshot): string {
-  const known = fingerprints.get(snapshot);
-  if (known !== undefined) return known;
-  const sorted = (items: readonly unknown[]) => items.map((item) => canonicalJson(item as JsonValue)).sort();
-  const content = {
-    system: snapshot.system,
-    source: snapshot.source,
-    readPrivilege: snapshot.readPrivilege,
-    facts: snapshot.facts ?? {},
-    principals: sorted(snapshot.principals),
-    memberships: sorted(snapshot.memberships),
-    resources: sorted(snapshot.resources),
-    grants: sorted(snapshot.grants),
-    blanketGrants: sorted(snapshot.blanketGrants),
-    defaultGrants: sorted(snapshot.defaultGrants),
-  };
-  const fingerprint = sha256Hex(canonicalJson(content));
-  fingerprints.set(snapshot, fingerprint);
-  return fingerprint;
+  return memoized(snapshot, FINGERPRINT, () => {
+    const sorted = (items: readonly unknown[]) => items.map((item) => canonicalJson(item as JsonValue)).sort();
+    const content = {
+      system: snapshot.system,
+      source: snapshot.source,
+      readPrivilege: snapshot.readPrivilege,
+      facts: snapshot.facts ?? {},
+      principals: sorted(snapshot.principals),
+      memberships: sorted(snapshot.memberships),
+      resources: sorted(snapshot.resources),
+      grants: sorted(snapshot.grants),
+      blanketGrants: sorted(snapshot.blanketGrants),
+      defaultGrants: sorted(snapshot.defaultGrants),
+    };
+    return sha256Hex(canonicalJson(content));
+  });
 }
 
 /** The chain of parents of a resource, nearest first, excluding the resource itself. */

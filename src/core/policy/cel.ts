@@ -1,6 +1,7 @@
 // The one file that knows the CEL library (docs/decisions/cel-library.md): it declares the
 // variables and functions, compiles and type-checks expressions once, and runs them.
 import { Environment } from '@marcbachmann/cel-js';
+import { isLazyField, withLazyFields } from '../lazy-fields.ts';
 import { err, ok, type Result } from '../result.ts';
 import type { CelScope } from './cel-types.ts';
 
@@ -97,18 +98,9 @@ function tableOf(types: CelScope['types']): TypeTable {
         const object = new ctor() as Record<string, unknown>;
         for (const [field, convert] of convertField) {
           // A field computed on demand (a long list of principals) stays so: read only if a rule asks.
-          const lazy = Object.getOwnPropertyDescriptor(value, field)?.get;
-          if (lazy === undefined) object[field] = convert((value as Record<string, unknown>)[field]);
-          else {
-            let converted: { value: unknown } | undefined;
-            Object.defineProperty(object, field, {
-              enumerable: true,
-              get: () => {
-                converted ??= { value: convert(lazy.call(value)) };
-                return converted.value;
-              },
-            });
-          }
+          const read = () => convert((value as Record<string, unknown>)[field]);
+          if (isLazyField(value, field)) withLazyFields(object, [field], () => ({ [field]: read() }));
+          else object[field] = read();
         }
         return object;
       });

@@ -1,5 +1,13 @@
 import type { AlterFunctionStmt, CreateFunctionStmt, FunctionParameter, Node, RangeVar } from 'libpg-query';
-import { type Edit, PUBLIC_ID, type Resource, type Routine, type Snapshot } from '../../../core/index.ts';
+import {
+  type Edit,
+  memoized,
+  memoKey,
+  PUBLIC_ID,
+  type Resource,
+  type Routine,
+  type Snapshot,
+} from '../../../core/index.ts';
 import { qualifiedName } from '../names.ts';
 import { schemaId } from '../normalise.ts';
 import { routineReads } from '../routine-reads.ts';
@@ -100,20 +108,18 @@ function readsOf(state: SessionState, language: string, body: string, sqlBody: N
   return routineReads(sqlBody === undefined ? language : 'sql', body, dependencies, relationsByName(state.snapshot));
 }
 
-const names = new WeakMap<Snapshot, Map<string, string[]>>();
+const RELATIONS_BY_NAME = memoKey<Map<string, string[]>>('relations by name');
 
 function relationsByName(snapshot: Snapshot): Map<string, string[]> {
-  let map = names.get(snapshot);
-  if (map === undefined) {
-    map = new Map();
+  return memoized(snapshot, RELATIONS_BY_NAME, () => {
+    const map = new Map<string, string[]>();
     for (const r of snapshot.resources)
       if (r.readable && r.path.length === 2) {
         const key = r.path[1] ?? '';
         map.set(key, [...(map.get(key) ?? []), r.id]);
       }
-    names.set(snapshot, map);
-  }
-  return map;
+    return map;
+  });
 }
 
 function arity(fn: Resource): number {
