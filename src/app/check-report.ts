@@ -202,7 +202,7 @@ function resourceReport(
 ): ResourceChangeReport {
   const resource = snapshot.resourceById.get(delta.resource.id) ?? delta.resource;
   const name = (id: string) => snapshot.principalById.get(id)?.name ?? id;
-  const { none, ...levels } = changes.levels(side);
+  const { full, filtered, columns, none } = changes.levels(side);
   const entry = {
     resource: delta.resource.name,
     kind: delta.resource.kind,
@@ -210,7 +210,7 @@ function resourceReport(
     created: delta.created,
     removed: delta.removed,
     count: changes.count,
-    access: { ...levels, none },
+    access: { full, filtered, columns, none },
   };
   const listed = withLazyFields(entry, ['principals'], () => ({ principals: changes.principals().map(name) }));
   return withLazyFields(listed, ['paths', 'untraced'], () => pathsOf(snapshot, resource, changes, routeOf, traced));

@@ -11,10 +11,11 @@ import {
 } from './bitset.ts';
 import { type Closures, computeClosures, deriveClosures } from './closure.ts';
 import { cachedIn, groupBy } from './collections.ts';
+import { grantsOn } from './grant-index.ts';
 import { type BlanketsByPrivilege, type IdentityAccess, identityRules } from './identity-access.ts';
 import { changesSince, parentOf } from './lineage.ts';
 import { memoized, memoKey, recalled } from './memo.ts';
-import type { Gate, Resource, ResourceId } from './model.ts';
+import type { Gate, PrincipalId, Resource, ResourceId } from './model.ts';
 import { ancestorsOf, type Snapshot } from './snapshot.ts';
 
 /**
@@ -36,10 +37,9 @@ export interface ResourceAccessSets {
 }
 
 /** A resource's read sets, asked one acting identity at a time. */
-export interface AccessProbe {
+export interface AccessProbe extends IdentityAccess {
   /** Whether login `index` passes the gates checked when a session starts. */
   passesSession(index: number): boolean;
-  at(index: number): IdentityAccess;
 }
 
 /**
@@ -174,10 +174,10 @@ function createAccessSets(snapshot: Snapshot, reuse: Reuse | undefined): AccessS
       ? reuse.engine
       : undefined;
   const changedGroups = closures.changedGroups ?? new Set<string>();
+  const isChanged = (principal: PrincipalId) => changedGroups.has(principal);
   /** Whether a grant of `privilege` on `resource` (or a blanket grant covering it) names a changed group. */
   function grantsChanged(privilege: string, resource: Resource): boolean {
-    for (const grant of snapshot.grantsByResource.get(resource.id) ?? [])
-      if (grant.privilege === privilege && changedGroups.has(grant.principal)) return true;
+    if (grantsOn(snapshot, resource).any(privilege).some(isChanged)) return true;
     for (const blanket of blanketByPrivilege.get(privilege) ?? [])
       if (blanket.kinds.has(resource.kind) && changedGroups.has(blanket.principal)) return true;
     return false;
@@ -210,44 +210,44 @@ function createAccessSets(snapshot: Snapshot, reuse: Reuse | undefined): AccessS
       // of the groups that changed.
       set = parentEngine.holders(privilege, resource).slice();
       if (addedSuperusers !== undefined) orInto(set, addedSuperusers);
-      for (const grant of snapshot.grantsByResource.get(resource.id) ?? [])
-        if (grant.privilege === privilege && grant.column === undefined && changedGroups.has(grant.principal))
-          orInto(set, heldByOf(grant.principal));
+      for (const principal of grantsOn(snapshot, resource).whole(privilege))
+        if (changedGroups.has(principal)) orInto(set, heldByOf(principal));
       for (const blanket of blanketByPrivilege.get(privilege) ?? [])
         if (blanket.kinds.has(resource.kind) && changedGroups.has(blanket.principal))
           orInto(set, heldByOf(blanket.principal));
     } else if (column === undefined) {
       set = superusers.slice();
-      for (const grant of snapshot.grantsByResource.get(resource.id) ?? [])
-        if (grant.privilege === privilege && grant.column === undefined) orInto(set, heldByOf(grant.principal));
+      for (const principal of grantsOn(snapshot, resource).whole(privilege)) orInto(set, heldByOf(principal));
       for (const blanket of blanketByPrivilege.get(privilege) ?? [])
         if (blanket.kinds.has(resource.kind)) orInto(set, heldByOf(blanket.principal));
     } else {
       // A grant on the whole resource covers every column; add the column's own grants.
       const whole = holders(privilege, resource);
-      const own = (snapshot.grantsByResource.get(resource.id) ?? []).filter(
-        (g) => g.privilege === privilege && g.column === column,
-      );
+      const own = grantsOn(snapshot, resource).column(privilege, column);
       if (own.length === 0) set = whole;
       else {
         set = whole.slice();
-        for (const grant of own) orInto(set, heldByOf(grant.principal));
+        for (const principal of own) orInto(set, heldByOf(principal));
       }
     }
     byPrivilege.set(key, set);
     return set;
   }
 
-  const gateCache = new Map<string, Bitset>();
+  // The gates are those of the containers: resources in one container share them.
+  const gateCaches = {
+    acting: new Map<ResourceId | undefined, Bitset>(),
+    session: new Map<ResourceId | undefined, Bitset>(),
+  };
   function gateSet(resource: Resource, checkedAs: Gate['checkedAs']): Bitset {
-    // The gates are those of the containers: resources in one container share them.
-    const key = `${checkedAs}\u0000${resource.parent ?? ''}`;
-    const cached = gateCache.get(key);
-    if (cached !== undefined) return cached;
-    const set = everyone.slice();
-    for (const ancestor of ancestorsOf(snapshot, resource))
-      if (ancestor.gate?.checkedAs === checkedAs) andInto(set, holders(ancestor.gate.privilege, ancestor));
-    gateCache.set(key, set);
+    const cache = gateCaches[checkedAs];
+    let set = cache.get(resource.parent);
+    if (set === undefined) {
+      set = everyone.slice();
+      for (const ancestor of ancestorsOf(snapshot, resource))
+        if (ancestor.gate?.checkedAs === checkedAs) andInto(set, holders(ancestor.gate.privilege, ancestor));
+      cache.set(resource.parent, set);
+    }
     return set;
   }
 
@@ -363,20 +363,27 @@ function createAccessSets(snapshot: Snapshot, reuse: Reuse | undefined): AccessS
   const sameBypass = sameBypassingRoles();
   const blanketChanged = [...blanketByPrivilege.values()].flat().some((b) => changedGroups.has(b.principal));
   const membershipsMemo = new Map<ResourceId, boolean>();
+  /** Whether a resource itself was touched or names a changed principal; containers are asked once. */
+  const namesMemo = new Map<ResourceId, boolean>();
+  function namesChanged(r: Resource): boolean {
+    let names = namesMemo.get(r.id);
+    if (names === undefined) {
+      names =
+        (reuse?.touched.has(r.id) ?? true) ||
+        (r.owner !== undefined && changedGroups.has(r.owner)) ||
+        grantsOn(snapshot, r).grantees.some(isChanged);
+      for (const policy of names ? [] : (r.rowSecurity?.policies ?? []))
+        if (policy.principals.some((principal) => changedGroups.has(principal))) names = true;
+      namesMemo.set(r.id, names);
+    }
+    return names;
+  }
   function unchangedByMemberships(resource: Resource, depth: number): boolean {
     if (parentEngine === undefined || !sameBypass || blanketChanged || reuse === undefined || depth > 64) return false;
     const known = membershipsMemo.get(resource.id);
     if (known !== undefined) return known;
-    const names = (r: Resource): boolean => {
-      if (reuse.touched.has(r.id) || (r.owner !== undefined && changedGroups.has(r.owner))) return true;
-      for (const grant of snapshot.grantsByResource.get(r.id) ?? [])
-        if (changedGroups.has(grant.principal)) return true;
-      for (const policy of r.rowSecurity?.policies ?? [])
-        for (const principal of policy.principals) if (changedGroups.has(principal)) return true;
-      return false;
-    };
     // Touched, or naming a changed principal: itself or a container.
-    let unchanged = !names(resource) && !ancestorsOf(snapshot, resource).some(names);
+    let unchanged = !namesChanged(resource) && !ancestorsOf(snapshot, resource).some(namesChanged);
     if (unchanged && resource.derivation !== undefined && resource.derivation.materialized !== true)
       unchanged = resource.derivation.sources.every((source) => {
         const target = snapshot.resourceById.get(source.resource);
@@ -404,9 +411,7 @@ function createAccessSets(snapshot: Snapshot, reuse: Reuse | undefined): AccessS
     const byColumn = new Map<string, Bitset>();
     let any: Bitset;
     let allColumns: Bitset;
-    const columnGrants = (snapshot.grantsByResource.get(resource.id) ?? []).some(
-      (g) => g.privilege === snapshot.readPrivilege && g.column !== undefined,
-    );
+    const columnGrants = grantsOn(snapshot, resource).hasColumnGrants(snapshot.readPrivilege);
     if (!columnGrants) {
       // Whoever reads one column reads them all: one set serves every column. Holders that all
       // pass the gates are the set as it is (shared with the holders' cache, never written to).
@@ -467,21 +472,24 @@ function createAccessSets(snapshot: Snapshot, reuse: Reuse | undefined): AccessS
     if (known !== undefined)
       return {
         passesSession: (index) => hasBit(known.sessionGate, index),
-        at: (r) => ({
-          any: hasBit(known.any, r),
-          allColumns: hasBit(known.allColumns, r),
-          allRows: hasBit(known.allRows, r),
-          column: (name) => {
-            const set = known.byColumn.get(name);
-            return set !== undefined && hasBit(set, r);
-          },
-        }),
+        level: (r) =>
+          hasBit(known.allRows, r)
+            ? 'full'
+            : hasBit(known.allColumns, r)
+              ? 'filtered'
+              : hasBit(known.any, r)
+                ? 'columns'
+                : 'none',
+        readsColumn: (r, name) => {
+          const set = known.byColumn.get(name);
+          return set !== undefined && hasBit(set, r);
+        },
       };
-    const answers = new Map<number, IdentityAccess>();
-    const accessAt = identities.access(resource);
+    const access = identities.access(resource);
     return {
       passesSession: identities.gates(resource, 'session'),
-      at: (r) => cachedIn(answers, r, () => accessAt(r)),
+      level: access.level,
+      readsColumn: access.readsColumn,
     };
   }
 

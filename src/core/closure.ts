@@ -371,35 +371,49 @@ function walk(
 export function loginsActingAs(closures: Closures, roots: Bitset): Bitset {
   const { setMembers, withSetMembers } = closures;
   const reached = roots.slice();
-  const queue: number[] = [];
+  const queue = queueFor(closures.size);
+  let length = 0;
   for (let w = 0; w < roots.length; w++) {
     let word = (roots[w] as number) & (withSetMembers[w] as number);
     while (word !== 0) {
       const low = word & -word;
-      queue.push((w << 5) + 31 - Math.clz32(low));
+      queue[length++] = (w << 5) + 31 - Math.clz32(low);
       word ^= low;
     }
   }
-  walkBack(closures, reached, queue, 0, setMembers);
+  walkBack(closures, reached, length, 0, setMembers);
   andInto(reached, closures.logins);
   return reached;
 }
 
 /**
- * Walks backwards along `set` edges from the principals in `queue`, marking each principal reached
- * in `reached` and going on from those that have `set` members. The first `firstCount` entries of
- * the queue follow `firstEdges` instead of every `set` edge. Indexed loops and inline bit tests:
- * this walk runs per resource and dominates large checks.
+ * The queue of the backward walks, reused: each principal enters a walk at most once, so a queue
+ * of one slot per principal never overflows, and a walk per labelled resource allocates none.
+ * Walks do not nest.
+ */
+let walkQueue = new Int32Array(0);
+
+function queueFor(size: number): Int32Array {
+  if (walkQueue.length < size) walkQueue = new Int32Array(size);
+  return walkQueue;
+}
+
+/**
+ * Walks backwards along `set` edges from the first `length` principals of the walk queue, marking
+ * each principal reached in `reached` and going on from those that have `set` members. The first
+ * `firstCount` entries of the queue follow `firstEdges` instead of every `set` edge. Indexed loops
+ * and inline bit tests: this walk runs per resource and dominates large checks.
  */
 function walkBack(
   closures: Closures,
   reached: Bitset,
-  queue: number[],
+  length: number,
   firstCount: number,
   firstEdges: readonly Int32Array[],
 ): void {
   const { setMembers, withSetMembers } = closures;
-  for (let i = 0; i < queue.length; i++) {
+  const queue = queueFor(closures.size);
+  for (let i = 0; i < length; i++) {
     const members = (i < firstCount ? firstEdges : setMembers)[queue[i] as number];
     if (members === undefined) continue;
     for (let j = 0; j < members.length; j++) {
@@ -409,7 +423,7 @@ function walkBack(
       const current = reached[word] as number;
       if ((current & bit) !== 0) continue;
       reached[word] = current | bit;
-      if (((withSetMembers[word] as number) & bit) !== 0) queue.push(member);
+      if (((withSetMembers[word] as number) & bit) !== 0) queue[length++] = member;
     }
   }
 }
@@ -426,7 +440,8 @@ function walkBack(
 export function loginsActingAsHolders(closures: Closures, holders: Bitset): Bitset {
   const { setOnlyMembers, withSetOnlyMembers, superusers } = closures;
   const reached = holders.slice();
-  const queue: number[] = [];
+  const queue = queueFor(closures.size);
+  let length = 0;
   let everySuperuser = true;
   let someSuperuser = false;
   for (let w = 0; w < holders.length; w++) {
@@ -437,12 +452,12 @@ export function loginsActingAsHolders(closures: Closures, holders: Bitset): Bits
     let word = held & ~supers & (withSetOnlyMembers[w] as number);
     while (word !== 0) {
       const low = word & -word;
-      queue.push((w << 5) + 31 - Math.clz32(low));
+      queue[length++] = (w << 5) + 31 - Math.clz32(low);
       word ^= low;
     }
   }
   // The roots' non-inheriting members; from there on, every `set` edge.
-  walkBack(closures, reached, queue, queue.length, setOnlyMembers);
+  walkBack(closures, reached, length, length, setOnlyMembers);
   if (someSuperuser) {
     if (everySuperuser) orInto(reached, closures.superuserActors());
     else {

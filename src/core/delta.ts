@@ -156,6 +156,8 @@ interface Aligned {
 type Aligner = ((sets: ReaderSets | undefined) => Aligned) & {
   readonly none: Bitset;
   move(sets: ReaderSets, set: Bitset): Bitset;
+  /** The indexes of the words of `set` that are not zero, found once per set. */
+  wordsOf(set: Bitset): readonly number[];
 };
 
 function aligner(space: PrincipalSpace): Aligner {
@@ -184,7 +186,14 @@ function aligner(space: PrincipalSpace): Aligner {
       columnReaders: (column) => move(sets.columnReaders(column)),
     };
   };
-  return Object.assign(align, { none, move: moveOver });
+  const words = new Map<Bitset, readonly number[]>();
+  const wordsOf = (set: Bitset) =>
+    cachedIn(words, set, () => {
+      const found: number[] = [];
+      for (let i = 0; i < set.length; i++) if (set[i] !== 0) found.push(i);
+      return found;
+    });
+  return Object.assign(align, { none, move: moveOver, wordsOf });
 }
 
 function resourceDelta(
@@ -200,15 +209,17 @@ function resourceDelta(
     return undefined;
   const was = align(old?.sets);
   const now = align(current?.sets);
-  let gained = grown(now, was, align.none);
-  let lost = grown(was, now, align.none);
-  // Readers of some columns on both sides may read other columns now.
-  // Sets patched from the old ones differ only for the logins worked out again.
+  // Sets patched from the old ones differ only for the logins worked out again: when they number
+  // principals as the delta does, only the words holding those logins are compared.
   const patched = current?.sets.patchedFrom;
   const changed =
     current !== undefined && patched !== undefined && patched.sets === old?.sets
       ? align.move(current.sets, patched.changed)
       : undefined;
+  const words = changed !== undefined && current?.sets.closures.ids === space.ids ? align.wordsOf(changed) : undefined;
+  let gained = grown(now, was, align.none, words);
+  let lost = grown(was, now, align.none, words);
+  // Readers of some columns on both sides may read other columns now.
   const both = someColumnsOnBothSides(was, now, changed);
   if (both !== undefined) {
     // `none` is shared: write into copies.
@@ -235,12 +246,17 @@ function resourceDelta(
   };
 }
 
-/** Principals whose level in `a` is above their level in `b`; `none` itself when there are none. */
-function grown(a: Aligned, b: Aligned, none: Bitset): Bitset {
+/**
+ * Principals whose level in `a` is above their level in `b`; `none` itself when there are none.
+ * Only the words at `words` are compared when given (every other word is known equal).
+ */
+function grown(a: Aligned, b: Aligned, none: Bitset, words?: readonly number[]): Bitset {
   let set: Bitset | undefined;
   const { full: aFull, allColumns: aAll, readers: aRead } = a;
   const { full: bFull, allColumns: bAll, readers: bRead } = b;
-  for (let i = 0; i < none.length; i++) {
+  const count = words === undefined ? none.length : words.length;
+  for (let k = 0; k < count; k++) {
+    const i = words === undefined ? k : (words[k] as number);
     const word =
       ((aFull[i] ?? 0) & ~(bFull[i] ?? 0)) | ((aAll[i] ?? 0) & ~(bAll[i] ?? 0)) | ((aRead[i] ?? 0) & ~(bRead[i] ?? 0));
     if (word === 0) continue;

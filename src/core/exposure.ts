@@ -12,7 +12,6 @@ import {
 } from './bitset.ts';
 import { type Closures, loginsActingAs, loginsActingAsHolders } from './closure.ts';
 import { cachedIn, compareText } from './collections.ts';
-import type { IdentityAccess } from './identity-access.ts';
 import { withLazyFields } from './lazy-fields.ts';
 import { changesSince, parentOf } from './lineage.ts';
 import { memoized, memoKey } from './memo.ts';
@@ -175,6 +174,7 @@ function derivedExposure(snapshot: Snapshot): Exposure | undefined {
     (id) => parent.resourceById.get(id)?.routine !== undefined || snapshot.resourceById.get(id)?.routine !== undefined,
   );
   const resources: ResourceExposure[] = [];
+  const levels = levelCache(closures.size);
   for (const resource of labelledResources(snapshot, changes.resources, previous)) {
     const old = previousById.get(resource.id);
     const untouched = old !== undefined && !affected(resource);
@@ -196,7 +196,7 @@ function derivedExposure(snapshot: Snapshot): Exposure | undefined {
       !untouched || (closuresChanged && !patch)
         ? readerSetsOf(closures, accessSets())
         : patch
-          ? patchReaderSets(closures, sets.probe(resource), accessSets, old.sets, changedLogins)
+          ? patchReaderSets(closures, levels.of(sets.probe(resource)), accessSets, old.sets, changedLogins)
           : old.sets;
     let potential =
       untouched && !closuresChanged && !routinesChanged
@@ -253,6 +253,35 @@ const NO_PATHS: readonly PotentialPath[] = Object.freeze([]);
 
 /** Above this many changed logins, readers are computed afresh rather than patched. */
 const PATCH_LIMIT = 64;
+
+/**
+ * Keeps each acting identity's level for the resource asked about last: logins that can act as the
+ * same groups ask about them again. One array for every resource of a patch, cleared between them.
+ */
+function levelCache(size: number): { of(probe: AccessProbe): AccessProbe } {
+  let known: Uint8Array | undefined;
+  const asked: number[] = [];
+  return {
+    of(probe) {
+      known ??= new Uint8Array(size);
+      const levels = known;
+      for (const r of asked) levels[r] = 0;
+      asked.length = 0;
+      return {
+        passesSession: probe.passesSession,
+        readsColumn: probe.readsColumn,
+        level(r) {
+          const rank = levels[r] ?? 0;
+          if (rank > 0) return ACCESS_LEVELS[rank - 1] as AccessLevel;
+          const level = probe.level(r);
+          levels[r] = RANK[level] + 1;
+          asked.push(r);
+          return level;
+        },
+      };
+    },
+  };
+}
 
 /**
  * The parent's reader sets, with the access of the changed logins computed again (asking only
@@ -445,17 +474,22 @@ function readerAt(
   if (!hasBit(closures.logins, index) || !probe.passesSession(index)) return undefined;
   const principal = closures.ids[index] as PrincipalId;
   let filtered = false;
-  const partial: IdentityAccess[] = [];
-  for (const role of closures.actAs(index)) {
-    const access = probe.at(role);
-    if (!access.any) continue;
-    if (access.allRows) return { principal, access: 'full' };
-    if (access.allColumns) filtered = true;
-    else partial.push(access);
+  let partial: number[] | undefined;
+  const roles = closures.actAs(index);
+  for (let i = 0; i < roles.length; i++) {
+    const role = roles[i] as number;
+    const level = probe.level(role);
+    if (level === 'full') return { principal, access: 'full' };
+    if (level === 'filtered') filtered = true;
+    else if (level === 'columns') {
+      partial ??= [];
+      partial.push(role);
+    }
   }
   if (filtered) return { principal, access: 'filtered' };
-  if (partial.length === 0) return undefined;
-  return { principal, access: 'columns', columns: columns.filter((c) => partial.some((a) => a.column(c))) };
+  if (partial === undefined) return undefined;
+  const some = partial;
+  return { principal, access: 'columns', columns: columns.filter((c) => some.some((r) => probe.readsColumn(r, c))) };
 }
 
 function potentialPaths(

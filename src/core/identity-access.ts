@@ -1,29 +1,35 @@
 import { hasBit } from './bitset.ts';
 import { type Closures, groupsReached } from './closure.ts';
 import { cachedIn } from './collections.ts';
+import type { AccessLevel } from './exposure.ts';
+import { grantsOn } from './grant-index.ts';
 import { type Gate, type PrincipalId, PUBLIC_ID, type Resource, type ResourceId } from './model.ts';
 import { ancestorsOf, type Snapshot } from './snapshot.ts';
 
-/** What one acting identity can read of a resource: one principal's bits of its read sets. */
+/**
+ * What acting identities can read of one resource, one identity at a time: one principal's bits
+ * of the resource's read sets, as answers that allocate nothing (a check asks about every role a
+ * changed login can act as, for every labelled resource).
+ */
 export interface IdentityAccess {
-  readonly any: boolean;
-  readonly allColumns: boolean;
-  readonly allRows: boolean;
-  column(name: string): boolean;
+  /**
+   * `full` (a bit of `allRows`), `filtered` (of `allColumns` only), `columns` (of `any` only) or
+   * `none`.
+   */
+  level(r: number): AccessLevel;
+  /** Whether identity `r` reads column `name` (a bit of `byColumn`). */
+  readsColumn(r: number, name: string): boolean;
 }
 
 /** Blanket grants (predefined roles) by privilege: the kinds of resource each covers, and to whom. */
-export type BlanketsByPrivilege = ReadonlyMap<
-  string,
-  readonly { readonly kinds: ReadonlySet<string>; readonly principal: PrincipalId }[]
->;
+export type BlanketsByPrivilege = ReadonlyMap<string, readonly Blanket[]>;
 
-const NO_ACCESS: IdentityAccess = Object.freeze({
-  any: false,
-  allColumns: false,
-  allRows: false,
-  column: () => false,
-});
+interface Blanket {
+  readonly kinds: ReadonlySet<string>;
+  readonly principal: PrincipalId;
+}
+
+const NO_BLANKETS: readonly Blanket[] = [];
 
 /**
  * The rules of `access-sets.ts` for one acting identity at a time: each function here is one bit
@@ -38,7 +44,7 @@ export function identityRules(
   blanketByPrivilege: BlanketsByPrivilege,
 ): {
   /** What each identity can read of `resource`. */
-  access(resource: Resource): (r: number) => IdentityAccess;
+  access(resource: Resource): IdentityAccess;
   /** Whether each identity passes the gates checked as `checkedAs` above `resource`. */
   gates(resource: Resource, checkedAs: Gate['checkedAs']): (r: number) => boolean;
 } {
@@ -55,40 +61,44 @@ export function identityRules(
       if (!snapshot.principalById.has(start)) return new Set([PUBLIC_ID]);
       return groupsReached(snapshot, start, (edge) => edge.inherit).add(PUBLIC_ID);
     });
+  /** The same as a list: walked without an iterator. */
+  const upwardLists = new Map<number, readonly PrincipalId[]>();
+  const upwardListOf = (r: number) => cachedIn(upwardLists, r, () => [...upwardOf(r)]);
 
   /** Grantees of `privilege` on a resource with many grants (a schema's USAGE to hundreds of roles). */
-  const granteeSets = new Map<string, ReadonlySet<PrincipalId>>();
-  const granteesOf = (privilege: string, resource: Resource): ReadonlySet<PrincipalId> =>
-    cachedIn(
-      granteeSets,
-      `${privilege}\u0000${resource.id}`,
-      () =>
-        new Set(
-          (snapshot.grantsByResource.get(resource.id) ?? [])
-            .filter((g) => g.privilege === privilege && g.column === undefined)
-            .map((g) => g.principal),
-        ),
-    );
+  const granteeSets = new WeakMap<readonly PrincipalId[], ReadonlySet<PrincipalId>>();
+  const setOf = (grantees: readonly PrincipalId[]): ReadonlySet<PrincipalId> => {
+    let set = granteeSets.get(grantees);
+    if (set === undefined) {
+      set = new Set(grantees);
+      granteeSets.set(grantees, set);
+    }
+    return set;
+  };
+
+  /** Whether one of `grantees` is among the principals whose privileges identity `r` holds. */
+  function heldAmong(grantees: readonly PrincipalId[], r: number): boolean {
+    const upward = upwardOf(r);
+    if (grantees.length <= 4 * upward.size) return grantees.some((principal) => upward.has(principal));
+    // Many grantees, few groups: look the groups up among the grantees.
+    const among = setOf(grantees);
+    const list = upwardListOf(r);
+    for (let i = 0; i < list.length; i++) if (among.has(list[i] as PrincipalId)) return true;
+    return false;
+  }
 
   /** Whether identity `r` holds `privilege` on `resource` (on `column` of it): a bit of `holders` (access-sets.ts). */
   function holdsAt(privilege: string, resource: Resource, column: string | undefined, r: number): boolean {
     if (hasBit(superusers, r)) return true;
+    const grants = grantsOn(snapshot, resource);
+    if (heldAmong(grants.whole(privilege), r)) return true;
+    if (column !== undefined && heldAmong(grants.column(privilege, column), r)) return true;
     const upward = upwardOf(r);
-    const grants = snapshot.grantsByResource.get(resource.id) ?? [];
-    if (column === undefined && grants.length > 4 * upward.size) {
-      // Many grants, few groups: look the groups up among the grantees.
-      const grantees = granteesOf(privilege, resource);
-      for (const principal of upward) if (grantees.has(principal)) return true;
-    } else
-      for (const grant of grants)
-        if (
-          grant.privilege === privilege &&
-          (grant.column === undefined || grant.column === column) &&
-          upward.has(grant.principal)
-        )
-          return true;
-    for (const blanket of blanketByPrivilege.get(privilege) ?? [])
+    const blankets = blanketByPrivilege.get(privilege) ?? NO_BLANKETS;
+    for (let i = 0; i < blankets.length; i++) {
+      const blanket = blankets[i] as Blanket;
       if (blanket.kinds.has(resource.kind) && upward.has(blanket.principal)) return true;
+    }
     return false;
   }
 
@@ -99,13 +109,18 @@ export function identityRules(
   const gateAnswers = new Map<string, Map<number, boolean>>();
   function gatesAt(resource: Resource, checkedAs: Gate['checkedAs']): (r: number) => boolean {
     const known = cachedIn(gateAnswers, `${checkedAs}\u0000${resource.parent ?? ''}`, () => new Map<number, boolean>());
-    return (r) =>
-      cachedIn(known, r, () =>
-        ancestorsOf(snapshot, resource).every(
+    const ancestors = ancestorsOf(snapshot, resource);
+    return (r) => {
+      let passes = known.get(r);
+      if (passes === undefined) {
+        passes = ancestors.every(
           (ancestor) =>
             ancestor.gate?.checkedAs !== checkedAs || holdsAt(ancestor.gate.privilege, ancestor, undefined, r),
-        ),
-      );
+        );
+        known.set(r, passes);
+      }
+      return passes;
+    };
   }
 
   /** A bit of `columnHolders` (access-sets.ts). */
@@ -159,29 +174,34 @@ export function identityRules(
     return { readable, unfiltered };
   }
 
+  const BOTH = { readable: true, unfiltered: true } as const;
+
   /** One identity's bits of `forResource` (access-sets.ts)'s sets, for identities asked one at a time. */
-  function identityAccess(resource: Resource): (r: number) => IdentityAccess {
+  function identityAccess(resource: Resource): IdentityAccess {
     const read = snapshot.readPrivilege;
-    const columnGrants = (snapshot.grantsByResource.get(resource.id) ?? []).some(
-      (g) => g.privilege === read && g.column !== undefined,
-    );
+    const columnGrants = grantsOn(snapshot, resource).hasColumnGrants(read);
     const names = resource.columns.map((c) => c.name);
     const passesGates = gatesAt(resource, 'acting');
-    return (r) => {
-      if (!passesGates(r)) return NO_ACCESS;
-      const derived =
-        resource.derivation === undefined ? { readable: true, unfiltered: true } : derivedAt(resource, r, new Set());
-      if (!derived.readable) return NO_ACCESS;
-      // Without column grants, whoever reads one column reads them all.
-      const allColumns = columnGrants ? columnHoldsAt(resource, names, r) : holdsAt(read, resource, undefined, r);
-      const readsColumn = (name: string) =>
-        names.includes(name) && (allColumns || (columnGrants && holdsAt(read, resource, name, r)));
-      return {
-        any: allColumns || (columnGrants && names.some(readsColumn)),
-        allColumns,
-        allRows: allColumns && derived.unfiltered && rowsFreeAt(resource, r),
-        column: readsColumn,
-      };
+    const derived = (r: number) => (resource.derivation === undefined ? BOTH : derivedAt(resource, r, new Set()));
+    // Without column grants, whoever reads one column reads them all.
+    const allColumns = (r: number) =>
+      columnGrants ? columnHoldsAt(resource, names, r) : holdsAt(read, resource, undefined, r);
+    return {
+      level(r) {
+        if (!passesGates(r)) return 'none';
+        const { readable, unfiltered } = derived(r);
+        if (!readable) return 'none';
+        if (allColumns(r)) return unfiltered && rowsFreeAt(resource, r) ? 'full' : 'filtered';
+        return columnGrants && names.some((name) => holdsAt(read, resource, name, r)) ? 'columns' : 'none';
+      },
+      readsColumn(r, name) {
+        return (
+          names.includes(name) &&
+          passesGates(r) &&
+          derived(r).readable &&
+          (allColumns(r) || (columnGrants && holdsAt(read, resource, name, r)))
+        );
+      },
     };
   }
 

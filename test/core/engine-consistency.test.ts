@@ -174,16 +174,19 @@ describe('one identity at a time', () => {
         const probe = probes[k] as AccessProbe;
         for (let index = 0; index < sets.closures.size; index++) {
           const context = `seed ${(seed + i) >>> 0}, ${sets.closures.ids[index]} on ${resource.id}`;
-          const one = probe.at(index);
-          const bits = { any: one.any, allColumns: one.allColumns, allRows: one.allRows };
-          expect({ session: probe.passesSession(index), ...bits }, context).toEqual({
+          const level = hasBit(whole.allRows, index)
+            ? 'full'
+            : hasBit(whole.allColumns, index)
+              ? 'filtered'
+              : hasBit(whole.any, index)
+                ? 'columns'
+                : 'none';
+          expect({ session: probe.passesSession(index), level: probe.level(index) }, context).toEqual({
             session: hasBit(whole.sessionGate, index),
-            any: hasBit(whole.any, index),
-            allColumns: hasBit(whole.allColumns, index),
-            allRows: hasBit(whole.allRows, index),
+            level,
           });
           for (const column of [...resource.columns.map((c) => c.name), 'missing'])
-            expect(one.column(column), `${context}, column ${column}`).toBe(
+            expect(probe.readsColumn(index, column), `${context}, column ${column}`).toBe(
               hasBit(whole.byColumn.get(column) ?? [], index),
             );
           compared++;
