@@ -200,7 +200,11 @@ function resourceReport(
   routeOf: ReturnType<typeof createRouteFinder>,
   traced: number,
 ): ResourceChangeReport {
-  const resource = snapshot.resourceById.get(delta.resource.id) ?? delta.resource;
+  // The delta holds the resource as it is after the change, unless the change removed it.
+  const resource =
+    side === 'after' && !delta.removed
+      ? delta.resource
+      : (snapshot.resourceById.get(delta.resource.id) ?? delta.resource);
   const name = (id: string) => snapshot.principalById.get(id)?.name ?? id;
   const { full, filtered, columns, none } = changes.levels(side);
   const entry = {

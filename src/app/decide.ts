@@ -84,17 +84,21 @@ export function activationOf(
       mutations: statements.filter((s) => s.effect !== 'read-only').length,
       edits: analysis.statements.flatMap((s) => s.edits.map((e) => editInfo(e, name, resource))),
     },
-    delta: {
-      gained: report.gained.map(changeInfo),
-      lost: report.lost.map(changeInfo),
-      potentialGained: report.potentialGained,
-      latentGained: report.latentGained.map((l) => ({ ...l, container: l.container ?? '' })),
-      principalsGaining: report.summary.principalsGaining,
-      principalsLosing: report.summary.principalsLosing,
-      resourcesGaining: report.summary.resourcesGaining,
-      resourcesAffected: report.summary.resourcesAffected,
-      labelsGained: report.summary.labelsGained,
-    },
+    // Per resource only when a rule reads them: a change can touch 500 labelled resources, and most
+    // rules read the counts.
+    delta: withLazyFields(
+      {
+        potentialGained: report.potentialGained,
+        latentGained: report.latentGained.map((l) => ({ ...l, container: l.container ?? '' })),
+        principalsGaining: report.summary.principalsGaining,
+        principalsLosing: report.summary.principalsLosing,
+        resourcesGaining: report.summary.resourcesGaining,
+        resourcesAffected: report.summary.resourcesAffected,
+        labelsGained: report.summary.labelsGained,
+      },
+      ['gained', 'lost'],
+      () => ({ gained: report.gained.map(changeInfo), lost: report.lost.map(changeInfo) }),
+    ),
   };
 }
 

@@ -146,7 +146,8 @@ function createAccessSets(snapshot: Snapshot, reuse: Reuse | undefined): AccessS
     (b) => b.privilege,
   );
 
-  const holderCache = new Map<ResourceId, Map<string, Bitset>>();
+  /** By privilege (and column), then by resource: a check asks for one privilege of 500 resources. */
+  const holderCache = new Map<string, Map<ResourceId, Bitset>>();
   let bypassSame: boolean | undefined;
   /** The parent engine has the same superusers and the same roles bypassing row security. */
   function sameBypassingRoles(): boolean {
@@ -189,14 +190,13 @@ function createAccessSets(snapshot: Snapshot, reuse: Reuse | undefined): AccessS
     !reuse.touched.has(resource.id) &&
     !grantsChanged(privilege, resource);
   function holders(privilege: string, resource: Resource, column?: string): Bitset {
-    // By resource, then by privilege (and column): no key is built for the common case.
-    const byPrivilege = cachedIn(holderCache, resource.id, () => new Map<string, Bitset>());
     const key = column === undefined ? privilege : `${privilege}\u0000${column}`;
-    const cached = byPrivilege.get(key);
+    const byResource = cachedIn(holderCache, key, () => new Map<ResourceId, Bitset>());
+    const cached = byResource.get(resource.id);
     if (cached !== undefined) return cached;
     if (parentEngine !== undefined && sameHolders(privilege, resource)) {
       const inherited = parentEngine.holders(privilege, resource, column);
-      byPrivilege.set(key, inherited);
+      byResource.set(resource.id, inherited);
       return inherited;
     }
     let set: Bitset;
@@ -230,7 +230,7 @@ function createAccessSets(snapshot: Snapshot, reuse: Reuse | undefined): AccessS
         for (const principal of own) orInto(set, heldByOf(principal));
       }
     }
-    byPrivilege.set(key, set);
+    byResource.set(resource.id, set);
     return set;
   }
 

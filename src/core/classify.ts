@@ -309,11 +309,22 @@ function add(labels: Label[], name: string, source: LabelSource): void {
   if (!labels.some((l) => l.name === name)) labels.push({ name, source });
 }
 
+/**
+ * Labels are read by resource, and a resource's names by every report and policy that names it:
+ * kept by resource (frozen, and shared by the snapshots an edit did not touch).
+ */
+const labelNames = new WeakMap<Resource, readonly string[]>();
+
 /** Every label name on a resource or any of its columns, sorted. */
-export function labelNamesOf(resource: Resource): string[] {
-  const names = new Set(resource.labels.map((l) => l.name));
-  for (const column of resource.columns) for (const label of column.labels) names.add(label.name);
-  return [...names].sort();
+export function labelNamesOf(resource: Resource): readonly string[] {
+  let sorted = labelNames.get(resource);
+  if (sorted === undefined) {
+    const names = new Set(resource.labels.map((l) => l.name));
+    for (const column of resource.columns) for (const label of column.labels) names.add(label.name);
+    sorted = Object.freeze([...names].sort());
+    labelNames.set(resource, sorted);
+  }
+  return sorted;
 }
 
 /**

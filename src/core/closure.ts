@@ -99,38 +99,38 @@ export function deriveClosures(
     }
   }
   const indexOf = added.length === 0 ? parent.indexOf : new Map(ids.map((id, i) => [id, i]));
-  // Principals whose access may change: those that reach a touched principal by any membership path.
-  const reaching = createBitset(ids.length);
-  for (const snapshot of [before, after]) {
-    const queue = [...downward];
-    // Seen as indexes where there is one (every principal but those only `before` has).
-    const seen = createBitset(ids.length);
-    const seenWithout = new Set<PrincipalId>();
-    const firstSight = (id: PrincipalId) => {
-      const index = indexOf.get(id);
-      if (index === undefined) {
-        if (seenWithout.has(id)) return false;
-        seenWithout.add(id);
-        return true;
+  return buildClosures(after, ids, parent.sortedUpTo, { parent, above, indexOf, groups: upward, members: downward });
+}
+
+/**
+ * Principals whose access may change: those that reach one of `touched` by a chain of memberships
+ * that inherit or allow SET ROLE, in either graph (a membership that does neither passes on no
+ * access). Walked over the graphs' numbered edge lists; the parent's numbering starts the child's.
+ */
+function reachingAny(touched: readonly number[], graphs: readonly Graph[], size: number): Bitset {
+  const reaching = createBitset(size);
+  for (const graph of graphs) {
+    const seen = createBitset(size);
+    const queue: number[] = [];
+    for (const index of touched)
+      if (index >= 0 && !hasBit(seen, index)) {
+        setBit(seen, index);
+        queue.push(index);
       }
-      if (hasBit(seen, index)) return false;
-      setBit(seen, index);
-      return true;
-    };
-    for (const id of queue) firstSight(id);
-    for (let i = 0; i < queue.length; i++)
-      for (const edge of snapshot.membersOf.get(queue[i] as PrincipalId) ?? [])
-        if (firstSight(edge.member)) queue.push(edge.member);
+    for (let i = 0; i < queue.length; i++) {
+      const group = queue[i] as number;
+      for (const members of [graph.inheritMembers[group], graph.setMembers[group]])
+        if (members !== undefined)
+          for (let j = 0; j < members.length; j++) {
+            const member = members[j] as number;
+            if (hasBit(seen, member)) continue;
+            setBit(seen, member);
+            queue.push(member);
+          }
+    }
     orInto(reaching, seen);
   }
-  return buildClosures(after, ids, parent.sortedUpTo, {
-    parent,
-    above,
-    indexOf,
-    reaching,
-    groups: upward,
-    members: downward,
-  });
+  return reaching;
 }
 
 /** The membership graph and attributes of one snapshot, as closures number its principals. */
@@ -263,7 +263,6 @@ function buildClosures(
         readonly parent: Closures;
         readonly above: ReadonlySet<PrincipalId>;
         readonly indexOf: ReadonlyMap<PrincipalId, number>;
-        readonly reaching: Bitset;
         /** Principals whose member lists, and whose own memberships and attributes, may differ. */
         readonly groups: ReadonlySet<PrincipalId>;
         readonly members: ReadonlySet<PrincipalId>;
@@ -273,11 +272,16 @@ function buildClosures(
   const size = ids.length;
   const indexOf = reuse?.indexOf ?? new Map(ids.map((id, i) => [id, i]));
   const at = (id: PrincipalId) => indexOf.get(id) ?? -1;
+  // Every closures keep their graph, so a derived one always finds its parent's.
   const parentGraph = reuse === undefined ? undefined : recalled(reuse.parent, GRAPH);
   const graph =
     reuse === undefined || parentGraph === undefined
       ? buildGraph(snapshot, size, at)
       : deriveGraph(parentGraph, snapshot, size, at, reuse);
+  const reaching =
+    reuse === undefined || parentGraph === undefined
+      ? undefined
+      : reachingAny([...reuse.members].map(at), [parentGraph, graph], size);
   const { inheritMembers, setGroups, setMembers, withSetMembers, setOnlyMembers, withSetOnlyMembers } = graph;
   const { logins, superusers, rowSecurityBypass } = graph;
   let superuserActors: Bitset | undefined;
@@ -287,7 +291,7 @@ function buildClosures(
   const heldByCache = new Map<number, Bitset>();
   const actAsCache = new Map<number, Int32Array>();
   // A login that stopped being one (NOLOGIN) changed too: count logins of either state.
-  const changedLogins = reuse === undefined ? undefined : reuse.reaching.slice();
+  const changedLogins = reaching?.slice();
   if (changedLogins !== undefined && reuse !== undefined) {
     const eitherLogin = logins.slice();
     orInto(eitherLogin, reuse.parent.logins);
@@ -318,7 +322,7 @@ function buildClosures(
       let reach = actAsCache.get(index);
       if (reach === undefined) {
         reach =
-          reuse !== undefined && index < reuse.parent.size && !hasBit(reuse.reaching, index)
+          reuse !== undefined && reaching !== undefined && index < reuse.parent.size && !hasBit(reaching, index)
             ? reuse.parent.actAs(index)
             : Int32Array.from(walk(size, index, setGroups).order);
         actAsCache.set(index, reach);

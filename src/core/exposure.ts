@@ -318,10 +318,13 @@ function patchReaderSets(
       assignBit(allColumns, index, reader?.access === 'filtered' || reader?.access === 'full');
     if (full !== allColumns) assignBit(full, index, reader?.access === 'full');
   }
-  return {
-    ...readerSets(closures, previous.columns, access, readers, allColumns, full),
+  return readerSets(closures, access, {
+    columns: previous.columns,
+    readers,
+    allColumns,
+    full,
     patchedFrom: { sets: previous, changed },
-  };
+  });
 }
 
 function sameReader(a: Reader | undefined, b: Reader | undefined): boolean {
@@ -402,7 +405,7 @@ function readerSetsOf(closures: Closures, access: ResourceAccessSets): ReaderSet
   const columns = access.resource.columns.map((c) => c.name);
   if (isEmpty(access.any)) {
     const none = createBitset(closures.size);
-    return readerSets(closures, columns, sets, none, none, none);
+    return readerSets(closures, sets, { columns, readers: none, allColumns: none, full: none });
   }
   const readers = loginsActingAsHolders(closures, access.any);
   andInto(readers, access.sessionGate);
@@ -413,7 +416,7 @@ function readerSetsOf(closures: Closures, access: ResourceAccessSets): ReaderSet
   const full = equalSets(access.allRows, access.allColumns)
     ? allColumns
     : within(loginsActingAs(closures, access.allRows), readers);
-  return readerSets(closures, columns, sets, readers, allColumns, full);
+  return readerSets(closures, sets, { columns, readers, allColumns, full });
 }
 
 function within(set: Bitset, bounds: Bitset): Bitset {
@@ -424,27 +427,21 @@ function within(set: Bitset, bounds: Bitset): Bitset {
 /** Reader sets; the resource's access sets are asked for (built, when they are not yet) only for column readers. */
 function readerSets(
   closures: Closures,
-  columns: readonly string[],
   accessSets: () => ResourceAccessSets,
-  readers: Bitset,
-  allColumns: Bitset,
-  full: Bitset,
+  sets: Omit<ReaderSets, 'closures' | 'columnReaders'>,
 ): ReaderSets {
+  const { columns, readers, allColumns, full, patchedFrom } = sets;
   const byColumn = new Map<string, Bitset>();
-  return {
-    closures,
-    readers,
-    allColumns,
-    full,
-    columns,
-    columnReaders: (column) =>
-      cachedIn(byColumn, column, () => {
-        const access = accessSets();
-        const acting = access.byColumn.get(column);
-        if (acting === undefined) return createBitset(closures.size);
-        return acting === access.allColumns ? allColumns : within(loginsActingAsHolders(closures, acting), readers);
-      }),
-  };
+  const columnReaders = (column: string) =>
+    cachedIn(byColumn, column, () => {
+      const access = accessSets();
+      const acting = access.byColumn.get(column);
+      if (acting === undefined) return createBitset(closures.size);
+      return acting === access.allColumns ? allColumns : within(loginsActingAsHolders(closures, acting), readers);
+    });
+  return patchedFrom === undefined
+    ? { closures, columns, readers, allColumns, full, columnReaders }
+    : { closures, columns, readers, allColumns, full, columnReaders, patchedFrom };
 }
 
 /** The reader at one login index of the sets' closures, or undefined when it reads nothing. */

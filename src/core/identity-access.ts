@@ -106,14 +106,16 @@ export function identityRules(
    * A bit of `gateSet` (access-sets.ts): identity `r` passes every gate checked as `checkedAs` above
    * `resource`. Resources in one container share the answer.
    */
-  const gateAnswers = new Map<string, Map<number, boolean>>();
+  const gateAnswers = {
+    acting: new Map<ResourceId | undefined, Map<number, boolean>>(),
+    session: new Map<ResourceId | undefined, Map<number, boolean>>(),
+  };
   function gatesAt(resource: Resource, checkedAs: Gate['checkedAs']): (r: number) => boolean {
-    const known = cachedIn(gateAnswers, `${checkedAs}\u0000${resource.parent ?? ''}`, () => new Map<number, boolean>());
-    const ancestors = ancestorsOf(snapshot, resource);
+    const known = cachedIn(gateAnswers[checkedAs], resource.parent, () => new Map<number, boolean>());
     return (r) => {
       let passes = known.get(r);
       if (passes === undefined) {
-        passes = ancestors.every(
+        passes = ancestorsOf(snapshot, resource).every(
           (ancestor) =>
             ancestor.gate?.checkedAs !== checkedAs || holdsAt(ancestor.gate.privilege, ancestor, undefined, r),
         );
@@ -180,23 +182,28 @@ export function identityRules(
   function identityAccess(resource: Resource): IdentityAccess {
     const read = snapshot.readPrivilege;
     const columnGrants = grantsOn(snapshot, resource).hasColumnGrants(read);
-    const names = resource.columns.map((c) => c.name);
     const passesGates = gatesAt(resource, 'acting');
     const derived = (r: number) => (resource.derivation === undefined ? BOTH : derivedAt(resource, r, new Set()));
     // Without column grants, whoever reads one column reads them all.
     const allColumns = (r: number) =>
-      columnGrants ? columnHoldsAt(resource, names, r) : holdsAt(read, resource, undefined, r);
+      columnGrants
+        ? columnHoldsAt(
+            resource,
+            resource.columns.map((c) => c.name),
+            r,
+          )
+        : holdsAt(read, resource, undefined, r);
     return {
       level(r) {
         if (!passesGates(r)) return 'none';
         const { readable, unfiltered } = derived(r);
         if (!readable) return 'none';
         if (allColumns(r)) return unfiltered && rowsFreeAt(resource, r) ? 'full' : 'filtered';
-        return columnGrants && names.some((name) => holdsAt(read, resource, name, r)) ? 'columns' : 'none';
+        return columnGrants && resource.columns.some((c) => holdsAt(read, resource, c.name, r)) ? 'columns' : 'none';
       },
       readsColumn(r, name) {
         return (
-          names.includes(name) &&
+          resource.columns.some((c) => c.name === name) &&
           passesGates(r) &&
           derived(r).readable &&
           (allColumns(r) || (columnGrants && holdsAt(read, resource, name, r)))

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { describeAnalysis, type RouteBudget } from '../../src/app/index.ts';
-import { applyEdits, computeDelta, type Membership, type Snapshot } from '../../src/core/index.ts';
+import { decideChange, describeAnalysis, type RouteBudget } from '../../src/app/index.ts';
+import { applyEdits, compilePolicy, computeDelta, type Membership, type Snapshot } from '../../src/core/index.ts';
 import { buildSnapshot, group, table, user } from '../support/build-snapshot.ts';
 
 const pii = [{ name: 'pii', source: { kind: 'manifest' as const } }];
@@ -25,7 +25,7 @@ function system(members: number, inherit = true): Snapshot {
   });
 }
 
-function report(before: Snapshot, budget?: RouteBudget) {
+function analysed(before: Snapshot) {
   const read = (principal: string, resource: string) => ({
     kind: 'add-grant' as const,
     grant: { principal, privilege: 'read', resource, grantable: false },
@@ -37,8 +37,11 @@ function report(before: Snapshot, budget?: RouteBudget) {
   ]);
   if (!applied.ok) throw new Error(JSON.stringify(applied.error));
   const after = applied.value;
-  const analysis = { before, after, actingAs: 'admin', statements: [], delta: computeDelta(before, after) };
-  return describeAnalysis(analysis, { kind: 'agent', name: 'helper' }, [], budget);
+  return { before, after, actingAs: 'admin', statements: [], delta: computeDelta(before, after) };
+}
+
+function report(before: Snapshot, budget?: RouteBudget) {
+  return describeAnalysis(analysed(before), { kind: 'agent', name: 'helper' }, [], budget);
 }
 
 describe('the check report', () => {
@@ -100,5 +103,30 @@ describe('the check report', () => {
     const gained = JSON.parse(JSON.stringify(report(system(3)).gained));
     expect(gained[0].principals).toEqual(['a000', 'a001', 'a002', 'ops']);
     expect(gained[0].paths[0].principals).toEqual(['a000', 'a001', 'a002']);
+  });
+
+  it('gives the policy each resource, its counts and its principals, when a rule asks', () => {
+    const analysis = analysed(system(3));
+    const policy = compilePolicy({
+      version: 1,
+      default: 'allow',
+      rules: [
+        {
+          name: 'salaries-to-many',
+          when: "delta.gained.exists(g, g.resource == 'hr.salaries' && g.count > 3 && g.labels.hasAny(['pii']))",
+          decision: 'deny',
+          message: '{{delta.gained[0].principals}} would read {{delta.gained[0].resource}}',
+        },
+      ],
+    });
+    if (!policy.ok) throw new Error(JSON.stringify(policy.error));
+    const decision = decideChange(
+      policy.value,
+      analysis,
+      describeAnalysis(analysis, { kind: 'agent', name: 'helper' }, []),
+      'test',
+    );
+    expect(decision.decision).toBe('deny');
+    expect(decision.reasons.map((r) => r.message)).toEqual(['a000, a001, a002, ops would read hr.salaries']);
   });
 });
