@@ -6,6 +6,7 @@ import {
   difference,
   equalSets,
   hasBit,
+  intersection,
   isSubset,
   orInto,
 } from './bitset.ts';
@@ -243,9 +244,9 @@ function createAccessSets(snapshot: Snapshot, reuse: Reuse | undefined): AccessS
     const cache = gateCaches[checkedAs];
     let set = cache.get(resource.parent);
     if (set === undefined) {
-      set = everyone.slice();
+      set = everyone;
       for (const ancestor of ancestorsOf(snapshot, resource))
-        if (ancestor.gate?.checkedAs === checkedAs) andInto(set, holders(ancestor.gate.privilege, ancestor));
+        if (ancestor.gate?.checkedAs === checkedAs) set = intersection(holders(ancestor.gate.privilege, ancestor), set);
       cache.set(resource.parent, set);
     }
     return set;
@@ -415,13 +416,8 @@ function createAccessSets(snapshot: Snapshot, reuse: Reuse | undefined): AccessS
     if (!columnGrants) {
       // Whoever reads one column reads them all: one set serves every column. Holders that all
       // pass the gates are the set as it is (shared with the holders' cache, never written to).
-      const held = holders(snapshot.readPrivilege, resource);
-      if (derived.readable === everyone && isSubset(held, acting)) allColumns = held;
-      else {
-        allColumns = held.slice();
-        andInto(allColumns, acting);
-        andInto(allColumns, derived.readable);
-      }
+      allColumns = intersection(holders(snapshot.readPrivilege, resource), acting);
+      if (derived.readable !== everyone) allColumns = intersection(allColumns, derived.readable);
       any = allColumns;
       for (const column of resource.columns) byColumn.set(column.name, allColumns);
     } else {

@@ -75,6 +75,20 @@ export function isSubset(subset: Bitset, set: Bitset): boolean {
   return true;
 }
 
+/**
+ * `set ∩ other`: `set` itself when it is a subset of `other` (then nothing is allocated; callers
+ * must not write to the result), else a new set.
+ */
+export function intersection(set: Bitset, other: Bitset): Bitset {
+  for (let i = 0; i < set.length; i++)
+    if (((set[i] as number) & ~(other[i] ?? 0)) !== 0) {
+      const both = set.slice();
+      for (let j = i; j < both.length; j++) both[j] = (both[j] as number) & (other[j] ?? 0);
+      return both;
+    }
+  return set;
+}
+
 /** The members of `set` that `other` lacks, as a new set. */
 export function difference(set: Bitset, other: Bitset): Bitset {
   const rest = set.slice();
