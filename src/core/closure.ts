@@ -117,16 +117,17 @@ function reachingAny(touched: readonly number[], graphs: readonly Graph[], size:
         setBit(seen, index);
         queue.push(index);
       }
+    const visit = (members: ArrayLike<number> | undefined) => {
+      for (let j = 0; j < (members?.length ?? 0); j++) {
+        const member = (members as ArrayLike<number>)[j] as number;
+        if (hasBit(seen, member)) continue;
+        setBit(seen, member);
+        queue.push(member);
+      }
+    };
     for (let i = 0; i < queue.length; i++) {
-      const group = queue[i] as number;
-      for (const members of [graph.inheritMembers[group], graph.setMembers[group]])
-        if (members !== undefined)
-          for (let j = 0; j < members.length; j++) {
-            const member = members[j] as number;
-            if (hasBit(seen, member)) continue;
-            setBit(seen, member);
-            queue.push(member);
-          }
+      visit(graph.inheritMembers[queue[i] as number]);
+      visit(graph.setMembers[queue[i] as number]);
     }
     orInto(reaching, seen);
   }
@@ -147,6 +148,13 @@ interface Graph {
 }
 
 const GRAPH = memoKey<Graph>('membership graph');
+
+/** The graph closures were built from: every closures keep theirs, so a derived one finds its parent's. */
+function graphOf(closures: Closures): Graph {
+  const graph = recalled(closures, GRAPH);
+  if (graph === undefined) throw new Error('internal error: closures without their graph');
+  return graph;
+}
 
 const NO_EDGES: readonly number[] = Object.freeze([]);
 const NO_MEMBERS = new Int32Array(0);
@@ -272,16 +280,15 @@ function buildClosures(
   const size = ids.length;
   const indexOf = reuse?.indexOf ?? new Map(ids.map((id, i) => [id, i]));
   const at = (id: PrincipalId) => indexOf.get(id) ?? -1;
-  // Every closures keep their graph, so a derived one always finds its parent's.
-  const parentGraph = reuse === undefined ? undefined : recalled(reuse.parent, GRAPH);
-  const graph =
-    reuse === undefined || parentGraph === undefined
-      ? buildGraph(snapshot, size, at)
-      : deriveGraph(parentGraph, snapshot, size, at, reuse);
-  const reaching =
-    reuse === undefined || parentGraph === undefined
-      ? undefined
-      : reachingAny([...reuse.members].map(at), [parentGraph, graph], size);
+  let graph: Graph;
+  // Derived closures only: the principals whose access may differ from the parent's.
+  let reaching: Bitset | undefined;
+  if (reuse === undefined) graph = buildGraph(snapshot, size, at);
+  else {
+    const parentGraph = graphOf(reuse.parent);
+    graph = deriveGraph(parentGraph, snapshot, size, at, reuse);
+    reaching = reachingAny([...reuse.members].map(at), [parentGraph, graph], size);
+  }
   const { inheritMembers, setGroups, setMembers, withSetMembers, setOnlyMembers, withSetOnlyMembers } = graph;
   const { logins, superusers, rowSecurityBypass } = graph;
   let superuserActors: Bitset | undefined;

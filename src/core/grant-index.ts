@@ -40,7 +40,7 @@ export function grantsOn(snapshot: Snapshot, resource: Resource): GrantIndex {
   return grantIndexOf(snapshot.grantsByResource.get(resource.id) ?? NO_GRANTS);
 }
 
-export function grantIndexOf(grants: readonly Grant[]): GrantIndex {
+function grantIndexOf(grants: readonly Grant[]): GrantIndex {
   let index = indexes.get(grants);
   if (index === undefined) {
     index = buildIndex(grants);
@@ -77,4 +77,19 @@ function buildIndex(grants: readonly Grant[]): GrantIndex {
     any: (privilege) => privileges.get(privilege)?.any ?? NONE,
     grantees,
   };
+}
+
+const sets = new WeakMap<readonly PrincipalId[], ReadonlySet<PrincipalId>>();
+
+/**
+ * One of an index's lists of grantees as a set, made once per list (a schema's USAGE to hundreds
+ * of roles is asked about by every identity of every check).
+ */
+export function granteeSet(grantees: readonly PrincipalId[]): ReadonlySet<PrincipalId> {
+  let set = sets.get(grantees);
+  if (set === undefined) {
+    set = new Set(grantees);
+    sets.set(grantees, set);
+  }
+  return set;
 }

@@ -2,7 +2,7 @@ import { hasBit } from './bitset.ts';
 import { type Closures, groupsReached } from './closure.ts';
 import { cachedIn } from './collections.ts';
 import type { AccessLevel } from './exposure.ts';
-import { grantsOn } from './grant-index.ts';
+import { granteeSet, grantsOn } from './grant-index.ts';
 import { type Gate, type PrincipalId, PUBLIC_ID, type Resource, type ResourceId } from './model.ts';
 import { ancestorsOf, type Snapshot } from './snapshot.ts';
 
@@ -32,6 +32,16 @@ interface Blanket {
 const NO_BLANKETS: readonly Blanket[] = [];
 
 /**
+ * The principals whose privileges one identity holds: itself, PUBLIC, and the groups it reaches
+ * along inheriting memberships (the identity is in `heldBy(g)` exactly for these `g`), as a set
+ * and as a list walked without an iterator.
+ */
+interface Upward {
+  readonly has: ReadonlySet<PrincipalId>;
+  readonly list: readonly PrincipalId[];
+}
+
+/**
  * The rules of `access-sets.ts` for one acting identity at a time: each function here is one bit
  * of a set the engine builds for every principal at once (holders, gates, row security,
  * derivations, and the read sets of a resource). A change that touches a few logins asks these
@@ -50,39 +60,23 @@ export function identityRules(
 } {
   const { superusers, rowSecurityBypass, indexOf } = closures;
 
-  /**
-   * The principals whose privileges identity `r` holds: itself, PUBLIC, and the groups it reaches
-   * along inheriting memberships (`r` is in `heldBy(g)` exactly for these `g`). Once per identity.
-   */
-  const upwardCache = new Map<number, ReadonlySet<PrincipalId>>();
-  const upwardOf = (r: number): ReadonlySet<PrincipalId> =>
+  /** {@link Upward} of each identity, worked out once. */
+  const upwardCache = new Map<number, Upward>();
+  const upwardOf = (r: number): Upward =>
     cachedIn(upwardCache, r, () => {
       const start = closures.ids[r] as PrincipalId;
-      if (!snapshot.principalById.has(start)) return new Set([PUBLIC_ID]);
-      return groupsReached(snapshot, start, (edge) => edge.inherit).add(PUBLIC_ID);
+      const has = snapshot.principalById.has(start)
+        ? groupsReached(snapshot, start, (edge) => edge.inherit).add(PUBLIC_ID)
+        : new Set([PUBLIC_ID]);
+      return { has, list: [...has] };
     });
-  /** The same as a list: walked without an iterator. */
-  const upwardLists = new Map<number, readonly PrincipalId[]>();
-  const upwardListOf = (r: number) => cachedIn(upwardLists, r, () => [...upwardOf(r)]);
-
-  /** Grantees of `privilege` on a resource with many grants (a schema's USAGE to hundreds of roles). */
-  const granteeSets = new WeakMap<readonly PrincipalId[], ReadonlySet<PrincipalId>>();
-  const setOf = (grantees: readonly PrincipalId[]): ReadonlySet<PrincipalId> => {
-    let set = granteeSets.get(grantees);
-    if (set === undefined) {
-      set = new Set(grantees);
-      granteeSets.set(grantees, set);
-    }
-    return set;
-  };
 
   /** Whether one of `grantees` is among the principals whose privileges identity `r` holds. */
   function heldAmong(grantees: readonly PrincipalId[], r: number): boolean {
-    const upward = upwardOf(r);
-    if (grantees.length <= 4 * upward.size) return grantees.some((principal) => upward.has(principal));
-    // Many grantees, few groups: look the groups up among the grantees.
-    const among = setOf(grantees);
-    const list = upwardListOf(r);
+    const { has, list } = upwardOf(r);
+    if (grantees.length <= 4 * list.length) return grantees.some((principal) => has.has(principal));
+    // Many grantees (a schema's USAGE to hundreds of roles), few groups: look the groups up.
+    const among = granteeSet(grantees);
     for (let i = 0; i < list.length; i++) if (among.has(list[i] as PrincipalId)) return true;
     return false;
   }
@@ -93,7 +87,7 @@ export function identityRules(
     const grants = grantsOn(snapshot, resource);
     if (heldAmong(grants.whole(privilege), r)) return true;
     if (column !== undefined && heldAmong(grants.column(privilege, column), r)) return true;
-    const upward = upwardOf(r);
+    const upward = upwardOf(r).has;
     const blankets = blanketByPrivilege.get(privilege) ?? NO_BLANKETS;
     for (let i = 0; i < blankets.length; i++) {
       const blanket = blankets[i] as Blanket;
@@ -136,7 +130,7 @@ export function identityRules(
   function rowsFreeAt(resource: Resource, r: number): boolean {
     const security = resource.rowSecurity;
     if (security === undefined || !security.enabled || hasBit(rowSecurityBypass, r)) return true;
-    const upward = upwardOf(r);
+    const upward = upwardOf(r).has;
     if (!security.forced && resource.owner !== undefined && upward.has(resource.owner)) return true;
     let admitted = false;
     let restricted = false;
@@ -182,24 +176,19 @@ export function identityRules(
   function identityAccess(resource: Resource): IdentityAccess {
     const read = snapshot.readPrivilege;
     const columnGrants = grantsOn(snapshot, resource).hasColumnGrants(read);
+    // Without column grants, whoever reads one column reads them all, and no list is needed.
+    const names = columnGrants ? resource.columns.map((c) => c.name) : [];
     const passesGates = gatesAt(resource, 'acting');
     const derived = (r: number) => (resource.derivation === undefined ? BOTH : derivedAt(resource, r, new Set()));
-    // Without column grants, whoever reads one column reads them all.
     const allColumns = (r: number) =>
-      columnGrants
-        ? columnHoldsAt(
-            resource,
-            resource.columns.map((c) => c.name),
-            r,
-          )
-        : holdsAt(read, resource, undefined, r);
+      columnGrants ? columnHoldsAt(resource, names, r) : holdsAt(read, resource, undefined, r);
     return {
       level(r) {
         if (!passesGates(r)) return 'none';
         const { readable, unfiltered } = derived(r);
         if (!readable) return 'none';
         if (allColumns(r)) return unfiltered && rowsFreeAt(resource, r) ? 'full' : 'filtered';
-        return columnGrants && resource.columns.some((c) => holdsAt(read, resource, c.name, r)) ? 'columns' : 'none';
+        return names.some((name) => holdsAt(read, resource, name, r)) ? 'columns' : 'none';
       },
       readsColumn(r, name) {
         return (

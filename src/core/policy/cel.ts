@@ -98,9 +98,9 @@ function tableOf(types: CelScope['types']): TypeTable {
         const object = new ctor() as Record<string, unknown>;
         for (const [field, convert] of convertField) {
           // A field computed on demand (a long list of principals) stays so: read only if a rule asks.
-          const read = () => convert((value as Record<string, unknown>)[field]);
-          if (isLazyField(value, field)) withLazyFields(object, [field], () => ({ [field]: read() }));
-          else object[field] = read();
+          const record = value as Record<string, unknown>;
+          if (isLazyField(value, field)) withLazyFields(object, [field], () => ({ [field]: convert(record[field]) }));
+          else object[field] = convert(record[field]);
         }
         return object;
       });
