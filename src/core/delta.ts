@@ -1,6 +1,6 @@
 import { accessSetsOf } from './access-sets.ts';
 import { type Bitset, bitsOf, countBits, countShared, createBitset, hasBit, isEmpty, orInto } from './bitset.ts';
-import { type Closures, isPrefix, renumbered } from './closure.ts';
+import { type Closures, isPrefix, loginsActingAs, renumbered } from './closure.ts';
 import { cachedIn, compareText } from './collections.ts';
 import {
   type AccessLevel,
@@ -10,6 +10,7 @@ import {
   type ResourceExposure,
 } from './exposure.ts';
 import type { DefaultGrant, PrincipalId, Resource, ResourceId } from './model.ts';
+import { rowsWidened } from './row-widening.ts';
 import type { Snapshot } from './snapshot.ts';
 
 /** How one principal's access to one resource changed. */
@@ -60,7 +61,10 @@ export interface ResourceDelta {
   readonly created: boolean;
   /** The resource no longer exists, or no longer carries labels. */
   readonly removed: boolean;
-  /** Readers whose access grows: none → columns → filtered → full, or more columns. */
+  /**
+   * Readers whose access grows: none → columns → filtered → full, or more columns, or the same
+   * level with rows a changed row policy may now admit (see `row-widening.ts`).
+   */
   readonly gained: AccessChanges;
   /** Readers whose access shrinks. */
   readonly lost: AccessChanges;
@@ -101,7 +105,7 @@ export function computeDelta(before: Snapshot, after: Snapshot): AccessDelta {
   const align = aligner(space);
   const resources: ResourceDelta[] = [];
   for (const id of new Set([...was.keys(), ...now.keys()])) {
-    const delta = resourceDelta(was.get(id), now.get(id), space, align);
+    const delta = resourceDelta(was.get(id), now.get(id), space, align, before, after);
     if (delta !== undefined) resources.push(delta);
   }
   resources.sort((a, b) => compareText(a.resource.name, b.resource.name));
@@ -201,6 +205,8 @@ function resourceDelta(
   current: ResourceExposure | undefined,
   space: PrincipalSpace,
   align: Aligner,
+  before: Snapshot,
+  after: Snapshot,
 ): ResourceDelta | undefined {
   const resource = (current ?? old)?.resource;
   if (resource === undefined) return undefined;
@@ -230,6 +236,22 @@ function resourceDelta(
       const to = now.columnReaders(column);
       orInto(gained, inOneOnly(both, to, from));
       orInto(lost, inOneOnly(both, from, to));
+    }
+  }
+  // Readers on both sides whose rows may have widened at the same level count as gaining.
+  const widened =
+    old !== undefined && current !== undefined
+      ? rowsWidened(before, after, current.resource, current.sets.closures)
+      : undefined;
+  if (widened !== undefined) {
+    const more = inOneOnly(
+      inOneOnly(was.readers, now.readers, was.full),
+      align.move(current.sets, loginsActingAs(current.sets.closures, widened)),
+      align.none,
+    );
+    if (!isEmpty(more)) {
+      if (gained === align.none) gained = align.none.slice();
+      orInto(gained, more);
     }
   }
   const potentialGained = potentialDifference(current, old);

@@ -11,6 +11,8 @@ import type { AccessLevel } from '../../src/core/index.ts';
 export interface Observed {
   readonly access: AccessLevel;
   readonly columns?: readonly string[];
+  /** Rows an unfiltered read returned, when the access is `filtered` (most over the roles tried). */
+  readonly rows?: number;
 }
 
 export interface OracleTarget {
@@ -40,6 +42,13 @@ export interface Observation {
   readonly executors: ReadonlyMap<string, readonly string[]>;
 }
 
+interface Found {
+  full: boolean;
+  filtered: boolean;
+  rows: number;
+  columns: Set<string>;
+}
+
 const q = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
 async function attempt(db: Queryable, sql: string): Promise<{ rows: unknown[] } | undefined> {
@@ -60,8 +69,8 @@ export async function observeAccess(db: Queryable, input: OracleInput): Promise<
       `select has_database_privilege(${literal(login)}, current_database(), 'CONNECT') as ok`,
     );
     const canConnect = (connect.rows[0] as { ok: boolean }).ok;
-    const best = new Map<string, { full: boolean; filtered: boolean; columns: Set<string> }>(
-      input.targets.map((t) => [t.key, { full: false, filtered: false, columns: new Set<string>() }]),
+    const best = new Map<string, Found>(
+      input.targets.map((t) => [t.key, { full: false, filtered: false, rows: 0, columns: new Set<string>() }]),
     );
     if (canConnect) {
       await db.query(`set session authorization ${q(login)}`);
@@ -70,12 +79,15 @@ export async function observeAccess(db: Queryable, input: OracleInput): Promise<
           await db.query('set role none');
           if ((await attempt(db, `set role ${q(role)}`)) === undefined) continue;
           for (const target of input.targets) {
-            const found = best.get(target.key) as { full: boolean; filtered: boolean; columns: Set<string> };
+            const found = best.get(target.key) as Found;
             if (found.full) continue;
             const all = await attempt(db, `select * from ${target.sql}`);
             if (all !== undefined) {
               if (all.rows.length === target.rows) found.full = true;
-              else found.filtered = true;
+              else {
+                found.filtered = true;
+                found.rows = Math.max(found.rows, all.rows.length);
+              }
               continue;
             }
             for (const column of target.columns)
@@ -96,13 +108,13 @@ export async function observeAccess(db: Queryable, input: OracleInput): Promise<
       }
     }
     for (const target of input.targets) {
-      const found = best.get(target.key) as { full: boolean; filtered: boolean; columns: Set<string> };
+      const found = best.get(target.key) as Found;
       perTarget.set(
         target.key,
         found.full
           ? { access: 'full' }
           : found.filtered
-            ? { access: 'filtered' }
+            ? { access: 'filtered', rows: found.rows }
             : found.columns.size > 0
               ? { access: 'columns', columns: target.columns.filter((c) => found.columns.has(c)) }
               : { access: 'none' },
