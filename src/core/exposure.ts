@@ -537,10 +537,35 @@ function latentExposure(snapshot: Snapshot, labelled: readonly Resource[]): Late
     latent.push({
       grant,
       principals: loginIdsActingAs(closures, acting, sets.sessionGate(future)),
-      labelledInContainer: grant.container === undefined ? 0 : (labelledByContainer.get(grant.container) ?? 0),
+      labelledInContainer:
+        grant.container === undefined
+          ? labelledWhereCreatorCreates(snapshot, grant.creator, labelledByContainer)
+          : (labelledByContainer.get(grant.container) ?? 0),
     });
   }
   return latent;
+}
+
+/**
+ * A default grant without a schema applies to what its creator makes in any schema: the labelled
+ * resources of every schema the creator may create in (owns, holds CREATE on, or as a superuser).
+ */
+function labelledWhereCreatorCreates(
+  snapshot: Snapshot,
+  creator: PrincipalId,
+  labelledByContainer: ReadonlyMap<ResourceId, number>,
+): number {
+  const sets = accessSetsOf(snapshot);
+  const index = sets.closures.indexOf.get(creator);
+  if (index === undefined) return 0;
+  let count = 0;
+  for (const [id, labelled] of labelledByContainer) {
+    const container = snapshot.resourceById.get(id);
+    if (container === undefined) continue;
+    const owns = container.owner !== undefined && hasBit(sets.closures.heldBy(container.owner), index);
+    if (owns || hasBit(sets.holders('CREATE', container), index)) count += labelled;
+  }
+  return count;
 }
 
 /** Ids of the login principals that pass `sessionGate` and can act as some member of `acting`, sorted. */
