@@ -239,14 +239,15 @@ function resourceDelta(
     }
   }
   // Readers on both sides whose rows may have widened at the same level count as gaining.
+  const nowSets = current?.sets;
   const widened =
-    old !== undefined && current !== undefined
-      ? rowsWidened(before, after, current.resource, current.sets.closures)
+    old !== undefined && current !== undefined && nowSets !== undefined
+      ? rowsWidened(before, after, current.resource, nowSets.closures)
       : undefined;
-  if (widened !== undefined) {
+  if (widened !== undefined && nowSets !== undefined) {
     const more = inOneOnly(
       inOneOnly(was.readers, now.readers, was.full),
-      align.move(current.sets, loginsActingAs(current.sets.closures, widened)),
+      align.move(nowSets, loginsActingAs(nowSets.closures, widened)),
       align.none,
     );
     if (!isEmpty(more)) {

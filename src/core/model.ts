@@ -158,6 +158,11 @@ export interface Resource {
   readonly comment?: string;
   /** Source text that defines the resource (a view's query, a function's code), when it has one. */
   readonly definition?: string;
+  /**
+   * Writing to it runs code the writer did not write: triggers, rules, or column defaults and
+   * checks that call functions (PostgreSQL). A change that writes to it cannot be analysed.
+   */
+  readonly writeRunsCode?: boolean;
 }
 
 /**

@@ -41,7 +41,7 @@ async function check(sql: string) {
     before,
     after,
     actingAs: 'postgres',
-    statements: result.statements,
+    statements: [],
     delta: computeDelta(before, after),
   };
   const actor = { kind: 'agent' as const, name: 'helper' };

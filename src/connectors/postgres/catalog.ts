@@ -65,6 +65,7 @@ const relationRow = z.object({
   default_acl: z.boolean(),
   row_security: z.boolean(),
   force_row_security: z.boolean(),
+  write_runs_code: z.boolean(),
   options: texts,
   comment: nullableText,
   definition: nullableText,
@@ -184,6 +185,15 @@ const QUERIES = {
       c.relkind::text as kind, pg_catalog.pg_get_userbyid(c.relowner)::text as owner,
       coalesce(c.relacl, pg_catalog.acldefault(case when c.relkind = 'S' then 's'::"char" else 'r'::"char" end, c.relowner))::text[] as acl, c.relacl is null as default_acl,
       c.relrowsecurity as row_security, c.relforcerowsecurity as force_row_security,
+      (exists (select 1 from pg_catalog.pg_trigger t where t.tgrelid = c.oid and not t.tgisinternal)
+        or exists (select 1 from pg_catalog.pg_rewrite r where r.ev_class = c.oid and r.ev_type <> '1')
+        or exists (select 1 from pg_catalog.pg_attrdef ad
+          join pg_catalog.pg_depend dep on dep.classid = 'pg_catalog.pg_attrdef'::regclass and dep.objid = ad.oid
+          where ad.adrelid = c.oid and dep.refclassid = 'pg_catalog.pg_proc'::regclass and dep.refobjid >= 16384)
+        or exists (select 1 from pg_catalog.pg_constraint co
+          join pg_catalog.pg_depend dep on dep.classid = 'pg_catalog.pg_constraint'::regclass and dep.objid = co.oid
+          where co.conrelid = c.oid and dep.refclassid = 'pg_catalog.pg_proc'::regclass and dep.refobjid >= 16384)
+      ) as write_runs_code,
       coalesce(c.reloptions, '{}')::text[] as options, d.description as comment,
       case when c.relkind in ('v', 'm') then pg_catalog.pg_get_viewdef(c.oid) end as definition
     from pg_catalog.pg_class c

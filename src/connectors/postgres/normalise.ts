@@ -187,6 +187,7 @@ export function normaliseCatalog(rows: CatalogRows, system: string): SnapshotDat
       ...(derivation === undefined ? {} : { derivation }),
       ...(relation.comment === null ? {} : { comment: relation.comment }),
       ...(relation.definition === null ? {} : { definition: relation.definition }),
+      ...(relation.write_runs_code ? { writeRunsCode: true } : {}),
     });
     addAcl(relation.acl, id, relation.default_acl);
     for (const column of columnRows) addAcl(column.acl, id, false, intern(column.name));

@@ -20,6 +20,7 @@ import { parsePgBool, qualifiedName, quoteIdent } from '../names.ts';
 import { databaseId, relationId, schemaId } from '../normalise.ts';
 import { defElems, defValue, namesOf, nodeAs, roleReference } from './ast.ts';
 import { queryLineage } from './lineage.ts';
+import { unsafeCalls } from './safe-functions.ts';
 import { editing, type Outcome } from './outcome.ts';
 import { ownerDefaults, SCHEMA_PRIVILEGES, tablePrivileges } from './privileges.ts';
 import {
@@ -48,7 +49,14 @@ export function interpretCreateTable(state: SessionState, stmt: CreateStmt): Out
       columns.push(...requireRelation(state, like.relation ?? {}).columns.map((c) => ({ ...c, labels: [] })));
   }
   const kind = stmt.partspec === undefined ? 'table' : 'partitioned table';
-  return editing(newRelation(state, rangeVar, kind, columns, undefined));
+  const edits = newRelation(state, rangeVar, kind, columns, undefined);
+  // Defaults and checks that call functions run when rows are written, as whoever writes them.
+  const calls = unsafeCalls(stmt.tableElts);
+  if (calls.length === 0) return editing(edits);
+  return editing(
+    edits.map((e) => (e.kind === 'add-resource' ? { ...e, resource: { ...e.resource, writeRunsCode: true } } : e)),
+    [`writing to it runs ${calls.map((c) => `${c}()`).join(', ')}`],
+  );
 }
 
 /** CREATE TABLE … AS, SELECT … INTO, CREATE MATERIALIZED VIEW: a copy that keeps its sources' labels. */

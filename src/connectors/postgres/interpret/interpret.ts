@@ -23,6 +23,7 @@ import { unsafeCalls } from './safe-functions.ts';
 import { interpretDiscard, interpretSet, interpretTransaction } from './session.ts';
 import { InterpretError, initialState, type SessionState, withEdits } from './state.ts';
 import { redactPasswords } from './text.ts';
+import { writesRunningCode } from './writes.ts';
 
 /** One statement of a change, and what it does: the app's port type, which this implements. */
 export type StatementEffect = StatementAnalysis;
@@ -118,13 +119,15 @@ function interpretStatement(state: SessionState, statement: ParsedStatement): Ou
     case 'CreateStmt':
       return interpretCreateTable(state, body);
     case 'CreateTableAsStmt':
-      return interpretCreateTableAs(state, body);
+      // The query runs now, with whatever functions it calls.
+      return guarded(state, node, interpretCreateTableAs(state, body));
     case 'ViewStmt':
       return interpretCreateView(state, body);
     case 'CreateSchemaStmt':
       return interpretSchemaWithElements(state, body, statement);
     case 'AlterTableStmt':
-      return interpretAlterTable(state, body);
+      // ADD COLUMN … DEFAULT, ALTER … TYPE … USING and ADD CHECK run their expressions on every row.
+      return guarded(state, node, interpretAlterTable(state, body));
     case 'AlterOwnerStmt':
       return interpretAlterOwner(state, body);
     case 'ReassignOwnedStmt':
@@ -156,21 +159,23 @@ function interpretStatement(state: SessionState, statement: ParsedStatement): Ou
     case 'DeleteStmt':
     case 'MergeStmt':
     case 'TruncateStmt':
-      return guarded(node, editing([], ['changes data, not who can read it']));
+      return guarded(state, node, editing([], ['changes data, not who can read it']));
     case 'ExplainStmt':
       return interpretExplain(state, body, statement);
     case 'CopyStmt':
-      return interpretCopy(node, body);
+      return interpretCopy(state, node, body);
     case 'VariableShowStmt':
     case 'ListenStmt':
     case 'UnlistenStmt':
     case 'NotifyStmt':
-    case 'DeclareCursorStmt':
     case 'FetchStmt':
     case 'ClosePortalStmt':
     case 'DeallocateStmt':
     case 'CheckPointStmt':
       return readOnly();
+    case 'DeclareCursorStmt':
+      // The cursor's query runs as it is fetched, with whatever functions it calls.
+      return guarded(state, node, readOnly());
     case 'VacuumStmt':
     case 'ClusterStmt':
     case 'ReindexStmt':
@@ -188,7 +193,7 @@ function interpretStatement(state: SessionState, statement: ParsedStatement): Ou
     case 'AlterDatabaseRefreshCollStmt':
     case 'IndexStmt':
     case 'RefreshMatViewStmt':
-      return guarded(node, editing([], ['does not change who can read what']));
+      return guarded(state, node, editing([], ['does not change who can read what']));
     case 'DoStmt':
       return opaque('a DO block runs code that cannot be analysed statically');
     case 'CallStmt':
@@ -202,20 +207,32 @@ function interpretStatement(state: SessionState, statement: ParsedStatement): Ou
   }
 }
 
-/** A statement that would otherwise not change access is opaque if it calls unknown functions. */
-function guarded(node: Node, outcome: Outcome): Outcome {
+/**
+ * A statement that runs code it does not show is opaque: one that calls functions not known to be
+ * harmless, or writes to a relation whose triggers, rules, defaults or checks call functions.
+ */
+function guarded(state: SessionState, node: Node, outcome: Outcome): Outcome {
   const calls = unsafeCalls(node);
-  if (calls.length === 0) return outcome;
-  return opaque(`calls ${calls.map((c) => `${c}()`).join(', ')}, which Firebreak cannot analyse`);
+  if (calls.length > 0) return opaque(`calls ${calls.map((c) => `${c}()`).join(', ')}, which Firebreak cannot analyse`);
+  const writes = writesRunningCode(state, node);
+  if (writes.length > 0)
+    return opaque(
+      `writing to ${writes.join(', ')} runs its triggers, rules, defaults or checks, which Firebreak cannot analyse`,
+    );
+  return outcome;
 }
 
 function interpretSelect(state: SessionState, select: SelectStmt): Outcome {
   if (select.intoClause !== undefined) {
     const { intoClause, ...query } = select;
-    return interpretCreateTableAs(state, { query: { SelectStmt: query }, into: intoClause, objtype: 'OBJECT_TABLE' });
+    return guarded(
+      state,
+      { SelectStmt: select } as Node,
+      interpretCreateTableAs(state, { query: { SelectStmt: query }, into: intoClause, objtype: 'OBJECT_TABLE' }),
+    );
   }
   // WITH … AS (INSERT …) makes a SELECT change data; it still cannot change access.
-  return guarded({ SelectStmt: select } as Node, readOnly());
+  return guarded(state, { SelectStmt: select } as Node, readOnly());
 }
 
 function interpretExplain(state: SessionState, explain: ExplainStmt, statement: ParsedStatement): Outcome {
@@ -224,10 +241,10 @@ function interpretExplain(state: SessionState, explain: ExplainStmt, statement: 
   return interpretStatement(state, { ...statement, node: explain.query });
 }
 
-function interpretCopy(node: Node, copy: CopyStmt): Outcome {
+function interpretCopy(state: SessionState, node: Node, copy: CopyStmt): Outcome {
   if (copy.is_program === true) return opaque('COPY … PROGRAM runs a shell command on the database server');
   if (copy.filename !== undefined) return opaque("COPY to or from a server file reads or writes the server's files");
-  return guarded(node, copy.is_from === true ? editing([], ['loads data, does not change access']) : readOnly());
+  return guarded(state, node, copy.is_from === true ? editing([], ['loads data, does not change access']) : readOnly());
 }
 
 /** CREATE SCHEMA … with elements: the schema, then each element created inside it. */

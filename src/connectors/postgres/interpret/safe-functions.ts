@@ -1,4 +1,4 @@
-import type { FuncCall, Node } from 'libpg-query';
+import type { FuncCall } from 'libpg-query';
 import { findNodes, namesOf } from './ast.ts';
 
 /**
@@ -50,7 +50,7 @@ const SAFE = new Set(
 );
 
 /** The functions a node tree calls that are not known to be harmless, by name. */
-export function unsafeCalls(root: Node | undefined): string[] {
+export function unsafeCalls(root: unknown): string[] {
   const unsafe = new Set<string>();
   for (const { value } of findNodes(root, new Set(['FuncCall']))) {
     const parts = namesOf((value as FuncCall).funcname);
