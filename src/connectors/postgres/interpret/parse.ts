@@ -43,7 +43,7 @@ export function parseScript(
   } catch (error) {
     const offset = hasSqlDetails(error) ? (error.sqlDetails?.cursorPosition ?? 0) : 0;
     const { line, column } = lineAndColumn(sql, byteToCharOffset(sql, offset));
-    const message = error instanceof Error ? error.message : String(error);
+    const message = redactNearText(error instanceof Error ? error.message : String(error));
     return { ok: false, error: { message, line, column } };
   }
   const statements: ParsedStatement[] = [];
@@ -54,6 +54,27 @@ export function parseScript(
     statements.push({ index: statements.length + 1, sql: sql.slice(start, end).trim(), line, column, node: raw.stmt });
   }
   return { ok: true, statements };
+}
+
+/**
+ * The parser's message without the contents of any string it quotes. PostgreSQL's scanner reports
+ * `MESSAGE at or near "TEXT"`, where TEXT is the offending token or, for an unterminated string,
+ * quoted name or comment, the rest of the script; either may hold a password
+ * (`ALTER ROLE a PASSWORD 'hunter2`). Everything in TEXT from the first `'` or `$tag$` on is
+ * replaced by `'…'` or `$tag$…$tag$`: a string's `E`, `U&`, `X`, `B` or `N` prefix stays, and the
+ * line and column still say where it is. A quote inside a comment or a quoted name is redacted
+ * too, rather than lexing TEXT and risk leaking what follows it.
+ */
+function redactNearText(message: string): string {
+  const marker = ' at or near "';
+  const at = message.indexOf(marker);
+  if (at < 0) return message;
+  const near = message.slice(at + marker.length).replace(/"$/, '');
+  // https://www.postgresql.org/docs/current/sql-syntax-lexical.html#SQL-SYNTAX-DOLLAR-QUOTING
+  const opener = /'|\$(?:[A-Za-z_\u0080-\uFFFF][A-Za-z0-9_\u0080-\uFFFF]*)?\$/.exec(near);
+  if (opener === null) return message;
+  const placeholder = opener[0] === "'" ? "'…'" : `${opener[0]}…${opener[0]}`;
+  return `${message.slice(0, at + marker.length)}${near.slice(0, opener.index)}${placeholder}"`;
 }
 
 function textRange(sql: string, raw: RawStmt): { start: number; end: number } {

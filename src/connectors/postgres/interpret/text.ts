@@ -34,7 +34,8 @@ export function clauseText(sql: string, keyword: string): string | undefined {
  */
 export function redactPasswords(sql: string): string {
   if (!/password/i.test(sql)) return sql;
-  const tokens = scanSync(sql).tokens;
+  // A comment between PASSWORD and the string (`PASSWORD /* new */ 'secret'`) must not hide it.
+  const tokens = scanSync(sql).tokens.filter((t) => t.tokenName !== 'C_COMMENT' && t.tokenName !== 'SQL_COMMENT');
   let redacted = '';
   let at = 0;
   for (let i = 1; i < tokens.length; i++) {
