@@ -79,8 +79,13 @@ function headline(report: CheckReport): string {
   if (report.statements.some((s) => s.effect === 'opaque'))
     return `${verdict}: this change by ${who} runs statements Firebreak cannot analyse.`;
   if (report.summary.principalsLosing > 0)
-    return `${verdict}: this change by ${who} only narrows access: ${plural(report.summary.principalsLosing, 'principal')} lose access to labelled data.`;
+    return `${verdict}: this change by ${who} only narrows access: ${principalsThat(report.summary.principalsLosing, 'lose')} access to labelled data.`;
   return `${verdict}: this change by ${who} gives no one new access to labelled data.`;
+}
+
+/** `1 principal gains`, `2 principals gain`: the verb agrees with the count. */
+function principalsThat(n: number, verb: 'gain' | 'lose'): string {
+  return `${plural(n, 'principal')} ${n === 1 ? `${verb}s` : verb}`;
 }
 
 /** `14 tables and 1 view`: what gains readers, by kind. */
@@ -99,7 +104,7 @@ function resourceLines(changes: readonly ResourceChangeReport[], verb: 'gain' | 
       .map((k) => `${formatCount(change.access[k])} ${k}`);
     const state = change.created ? ' (new)' : change.removed ? ' (dropped)' : '';
     lines.push(
-      `  ${change.resource}${state} (${[change.kind, ...change.labels].join(' · ')}): ${plural(change.count, 'principal')} ${verb}${kinds.length > 0 ? ` (${kinds.join(', ')})` : ''}`,
+      `  ${change.resource}${state} (${[change.kind, ...change.labels].join(' · ')}): ${principalsThat(change.count, verb)}${kinds.length > 0 ? ` (${kinds.join(', ')})` : ''}`,
     );
     for (const path of change.paths.slice(0, MAX_PATHS))
       lines.push(`      via ${path.via}: ${sampleList(path.principals)}`);
