@@ -53,9 +53,13 @@ function summariseViolations(reasons: readonly InvariantReason[]): readonly Poli
     const { resource: _resource, reader: _reader, ...reason } = first;
     return {
       ...reason,
-      message: `${first.message}; in all ${group.length.toLocaleString('en-US')} violations: ${readers.toLocaleString('en-US')} readers of ${resources.toLocaleString('en-US')} resources`,
+      message: `${first.message}; in all ${group.length.toLocaleString('en-US')} violations: ${counted(readers, 'reader')} of ${counted(resources, 'resource')}`,
     };
   });
+}
+
+function counted(n: number, noun: string): string {
+  return `${n.toLocaleString('en-US')} ${n === 1 ? noun : `${noun}s`}`;
 }
 
 export function activationOf(

@@ -112,6 +112,13 @@ describe('the default policy', () => {
     );
   });
 
+  it('says "1 principal gains" for one', () => {
+    const one = { ...exposure, gained: [resource('public.users', ['bob'])], principalsGaining: 1, resourcesGaining: 1 };
+    expect(decide('user', grant, one).reasons[0]?.message).toBe(
+      'dana would give new principals read access to labelled data (financial, pii): 1 principal gains access to public.users',
+    );
+  });
+
   it('sends a person who does the same to review', () => {
     const result = decide('user', grant, exposure);
     expect(result.decision).toBe('review');
