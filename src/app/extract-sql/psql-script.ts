@@ -1,4 +1,5 @@
 import { databaseFrom } from './conninfo.ts';
+import { gexecReason, hiddenExecution } from './psql-meta.ts';
 import { withDatabase } from './text-lines.ts';
 
 /** SQL that psql sends, in one database, with the Markdown line it starts on. */
@@ -6,6 +7,8 @@ export interface ScriptPiece {
   readonly sql: string;
   readonly line: number;
   readonly database?: string;
+  /** Why psql runs more than `sql` shows here (`\gexec`, `\i file`, `\! cmd`): the piece cannot be analysed. */
+  readonly opaque?: string;
 }
 
 /** What a script produced, and the database it left psql connected to. */
@@ -23,6 +26,46 @@ export interface ScriptReader {
   /** Ends the current piece and runs what follows in `database` (a transcript's prompt names it). */
   connect(database: string): void;
   finish(): ScriptResult;
+}
+
+/** Text of a piece as it was appended: its Markdown line, and whether it holds SQL (not only comments). */
+interface Chunk {
+  readonly text: string;
+  readonly line: number;
+  readonly code: boolean;
+}
+
+/** The piece that chunks make: trimmed SQL and its first line, or undefined when they hold no SQL. */
+function pieceOf(chunks: readonly Chunk[]): { readonly sql: string; readonly line: number } | undefined {
+  const first = chunks.find((chunk) => /\S/.test(chunk.text));
+  if (first === undefined || !chunks.some((chunk) => chunk.code)) return undefined;
+  return {
+    sql: chunks
+      .map((chunk) => chunk.text)
+      .join('')
+      .trim(),
+    line: first.line,
+  };
+}
+
+/** Splits chunks at an offset of their joined text. */
+function splitChunks(chunks: readonly Chunk[], offset: number): [Chunk[], Chunk[]] {
+  const before: Chunk[] = [];
+  const after: Chunk[] = [];
+  let at = 0;
+  for (const chunk of chunks) {
+    const cut = Math.min(Math.max(offset - at, 0), chunk.text.length);
+    if (cut > 0)
+      before.push({
+        ...chunk,
+        text: chunk.text.slice(0, cut),
+        code: chunk.code && /\S/.test(chunk.text.slice(0, cut)),
+      });
+    if (cut < chunk.text.length)
+      after.push({ ...chunk, text: chunk.text.slice(cut), code: chunk.code && /\S/.test(chunk.text.slice(cut)) });
+    at += chunk.text.length;
+  }
+  return [before, after];
 }
 
 type Mode = 'sql' | 'string' | 'escape-string' | 'identifier' | 'dollar' | 'comment' | 'copy-data';
@@ -43,9 +86,10 @@ const META_NAME = /[A-Za-z][A-Za-z0-9]*[+!]*|[^\s]/y;
 export function createScriptReader(initialDatabase?: string): ScriptReader {
   let database = initialDatabase;
   const pieces: ScriptPiece[] = [];
-  let chunks: string[] = [];
-  let pieceLine: number | undefined;
-  let hasCode = false;
+  let chunks: Chunk[] = [];
+  /** Length of the piece's text so far, and where its last complete statement ends in it. */
+  let length = 0;
+  let statementEnd = 0;
   let mode: Mode = 'sql';
   let dollarTag = '';
   let commentDepth = 0;
@@ -56,16 +100,39 @@ export function createScriptReader(initialDatabase?: string): ScriptReader {
 
   const append = (text: string, line: number, code: boolean) => {
     if (text === '') return;
-    if (pieceLine === undefined && /\S/.test(text)) pieceLine = line;
-    hasCode ||= code && /\S/.test(text);
-    chunks.push(text);
+    chunks.push({ text, line, code: code && /\S/.test(text) });
+    length += text.length;
   };
+  /** Opaque pieces met inside an unfinished statement, which psql keeps in its buffer around them. */
+  let deferred: ScriptPiece[] = [];
   const endPiece = () => {
-    const sql = chunks.join('').trim();
-    if (hasCode && pieceLine !== undefined) pieces.push(withDatabase({ sql, line: pieceLine }, database));
-    chunks = [];
-    pieceLine = undefined;
-    hasCode = false;
+    const piece = pieceOf(chunks);
+    if (piece !== undefined) pieces.push(withDatabase(piece, database));
+    pieces.push(...deferred);
+    [chunks, length, statementEnd, deferred] = [[], 0, 0, []];
+  };
+  /** A meta-command that runs what the answer does not show: a piece of its own, after the SQL before it. */
+  const opaquePiece = (sql: string, line: number, reason: string) => {
+    const piece = withDatabase({ sql, line, opaque: reason }, database);
+    if (open) {
+      deferred.push(piece);
+    } else {
+      endPiece();
+      pieces.push(piece);
+    }
+  };
+  /**
+   * `\gexec` sends the statement in the buffer (or, when it is empty, the previous query again) and
+   * runs each value of its output as SQL: that statement is code whose effect is unknown. The
+   * complete statements before it stay an ordinary piece.
+   */
+  const runOutput = (command: string, line: number) => {
+    const [before, current] = splitChunks(chunks, statementEnd);
+    const query = pieceOf(current);
+    chunks = before;
+    endPiece();
+    if (query === undefined) opaquePiece(command, line, gexecReason(true));
+    else opaquePiece(`${query.sql} ${command}`, query.line, gexecReason(false));
   };
   const endStatement = () => {
     const [first, ...rest] = statementWords;
@@ -79,8 +146,8 @@ export function createScriptReader(initialDatabase?: string): ScriptReader {
     database = name;
   };
 
-  /** Handles the meta-command at `text[at]`; returns where the SQL resumes. */
-  const meta = (text: string, at: number): number => {
+  /** Handles the meta-command at `text[at]` on Markdown line `line`; returns where the SQL resumes. */
+  const meta = (text: string, at: number, line: number): number => {
     META_NAME.lastIndex = at + 1;
     const name = META_NAME.exec(text)?.[0] ?? '';
     let end = at + 1 + name.length;
@@ -99,13 +166,21 @@ export function createScriptReader(initialDatabase?: string): ScriptReader {
       }
     }
     const args = text.slice(argsStart, end);
-    if (name === 'c' || name === 'connect') {
-      const target = metaArguments(args).find((a) => !a.startsWith('-reuse-previous'));
-      const named = target === undefined ? undefined : databaseFrom(target);
-      if (named !== undefined) connect(named);
+    const hidden = hiddenExecution(name, args);
+    const command = text.slice(at, end).trim();
+    if (name === 'gexec') {
+      endStatement();
+      runOutput(command, line);
     } else if (SENDING.has(name)) {
       endStatement();
       endPiece();
+      if (hidden !== undefined) opaquePiece(command, line, hidden);
+    } else if (hidden !== undefined) {
+      opaquePiece(command, line, hidden);
+    } else if (name === 'c' || name === 'connect') {
+      const target = metaArguments(args).find((a) => !a.startsWith('-reuse-previous'));
+      const named = target === undefined ? undefined : databaseFrom(target);
+      if (named !== undefined) connect(named);
     } else if (name === 'copy' && /\bfrom\s+p?stdin\b/i.test(args)) {
       copyData = true;
     }
@@ -155,7 +230,7 @@ export function createScriptReader(initialDatabase?: string): ScriptReader {
           append(text.slice(from, end), line, code);
           // `\;` puts a semicolon in the query without sending it.
           if (text[at + 1] === ';') append(';', line, true);
-          from = at = meta(text, at);
+          from = at = meta(text, at, line);
           continue;
         }
         if (c === "'") {
@@ -173,6 +248,8 @@ export function createScriptReader(initialDatabase?: string): ScriptReader {
           parens = Math.max(0, parens - 1);
         } else if (c === ';' && parens === 0) {
           at++;
+          // The text from `from` is appended after the chunks so far, so the `;` ends at this offset.
+          statementEnd = length + at - from;
           endStatement();
           continue;
         } else if (!afterIdentifier && IDENTIFIER_CHAR.test(c) && !/\d/.test(c)) {

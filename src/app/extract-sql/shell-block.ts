@@ -114,10 +114,18 @@ function interpret(commands: readonly ShellCommand[], found: FoundSql[], depth: 
     return [{ command, invocation }];
   });
 
+  const written = new Set(commands.flatMap((command) => writtenHeredocFile(command) ?? []));
   for (const { command, invocation } of psqlCommands) {
     let database = invocation.database;
+    const line = command.words.find(isPsqlWord)?.line ?? 0;
+    const unseen = (path: string, sql: string) => {
+      if (!written.has(path)) found.push(withDatabase(unseenFile(path, sql, line), database));
+    };
     for (const action of invocation.actions) {
-      if (action.kind !== 'command') continue;
+      if (action.kind === 'file') {
+        if (action.path !== '-') unseen(action.path, `psql -f ${action.path}`);
+        continue;
+      }
       const word = resolve(action.word, variables);
       if (word.value.startsWith('\\')) {
         const result = readScript(splitLines(word.value), word.line, database);
@@ -132,8 +140,20 @@ function interpret(commands: readonly ShellCommand[], found: FoundSql[], depth: 
       const text = resolve({ value: input.text, line: input.line }, variables);
       push(found, readScript(splitLines(text.value), text.line, database), 'psql-heredoc');
     }
-    const produced = command.pipedFrom && producedText(command.pipedFrom, variables);
-    if (produced) push(found, readScript(splitLines(produced.text), produced.line, database), 'psql-pipe');
+    // psql reads its standard input as a script only without -c and -f, or with -f -.
+    const readsStdin = invocation.actions.every((a) => a.kind === 'file' && a.path === '-');
+    for (const input of command.stdin) {
+      if (input.kind === 'file' && readsStdin && input.path !== '/dev/null') unseen(input.path, `psql < ${input.path}`);
+    }
+    const producer = command.pipedFrom;
+    const produced = producer && producedText(producer, variables);
+    if (produced) {
+      push(found, readScript(splitLines(produced.text), produced.line, database), 'psql-pipe');
+    } else if (producer && readsStdin) {
+      const files = commandName(producer) === 'cat' ? producer.words.slice(1).map((w) => w.value) : [];
+      if (files.length > 0) for (const file of files) unseen(file, `cat ${file} | psql`);
+      else found.push(withDatabase(unseenOutput(producer, line), database));
+    }
   }
 
   for (const command of commands) {
@@ -154,6 +174,30 @@ function interpret(commands: readonly ShellCommand[], found: FoundSql[], depth: 
       if (input.kind === 'text' && file === undefined && MENTIONS_PSQL.test(input.text)) nested(input.text, input.line);
     }
   }
+}
+
+/** A file psql runs whose content the answer does not show: an opaque piece. */
+function unseenFile(path: string, sql: string, line: number): FoundSql {
+  const reason = `psql runs the file ${path}, whose content is not in the answer; not analysed`;
+  return { sql, source: 'psql-file', line, opaque: reason };
+}
+
+/** A command whose output is piped into psql and cannot be known (`curl …`, `pg_dump …`): an opaque piece. */
+function unseenOutput(producer: ShellCommand, line: number): FoundSql {
+  const name = commandName(producer);
+  const shown = producer.words.map((w) => w.value).join(' ');
+  const sql = `${shown.length > 200 ? `${shown.slice(0, 200)}…` : shown} | psql`;
+  return {
+    sql,
+    source: 'psql-pipe',
+    line,
+    opaque: `psql runs what ${name || 'a command'} writes to it, which is not in the answer; not analysed`,
+  };
+}
+
+/** The file a heredoc is written to (`cat > f <<EOF`, `tee f <<EOF`), whose content is then known. */
+function writtenHeredocFile(command: ShellCommand): string | undefined {
+  return command.stdin.some((input) => input.kind === 'text') ? writtenFile(command) : undefined;
 }
 
 function commandName(command: ShellCommand): string {

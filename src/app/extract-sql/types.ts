@@ -9,6 +9,8 @@
  * - `psql-pipe`: produced by `echo`, `printf` or `cat <<EOF` and piped into psql.
  * - `psql-file-heredoc`: a heredoc written to a file (`cat > fix.sql <<EOF`) that psql runs or
  *   whose name ends in `.sql`.
+ * - `psql-file`: a file psql runs (`-f`, `<`, `cat f |`) whose content the answer does not show;
+ *   always opaque.
  */
 export type SqlSource =
   | 'fenced'
@@ -18,7 +20,8 @@ export type SqlSource =
   | 'psql-c'
   | 'psql-heredoc'
   | 'psql-pipe'
-  | 'psql-file-heredoc';
+  | 'psql-file-heredoc'
+  | 'psql-file';
 
 /** One piece of SQL that an answer asks its reader to run. */
 export interface ExtractedSql {
@@ -34,6 +37,13 @@ export interface ExtractedSql {
    * positional name, a connection URI or conninfo string, `PGDATABASE=`, or a psql prompt.
    */
   readonly database?: string;
+  /**
+   * Present when psql would run more than `sql` shows, so the piece cannot be analysed: why
+   * (`psql \\gexec runs the output of the query as SQL; not analysed`). `sql` is then what the
+   * answer shows (`SELECT format(…) \\gexec`, `\\i fix.sql`, `psql -f fix.sql`), not SQL to parse.
+   * A consumer must treat such a piece as unsafe, never skip it.
+   */
+  readonly opaque?: string;
 }
 
 /** A finding before the Markdown layer adds the fence's language. */
