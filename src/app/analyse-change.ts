@@ -17,6 +17,11 @@ export interface ChangePiece {
   readonly origin: string;
   /** Line of the origin where the piece starts (1 for a whole file). */
   readonly line: number;
+  /**
+   * Why the piece cannot be analysed, when it cannot (a psql `\gexec`, a script file the answer
+   * does not show). `sql` is then what the answer shows: it is reported, never interpreted or run.
+   */
+  readonly opaque?: string;
 }
 
 export interface AnalysedStatement extends StatementAnalysis {
@@ -68,11 +73,22 @@ export async function analyseChange(options: AnalyseOptions): Promise<ChangeAnal
     throw new FirebreakError('invalid_input', `role "${actingAs}" does not exist in ${raw.system}`);
   let state = raw;
   const statements: AnalysedStatement[] = [];
-  for (const [piece, { sql, origin, line }] of pieces.entries()) {
+  for (const [piece, { sql, origin, line, opaque: hidden }] of pieces.entries()) {
+    if (hidden !== undefined) {
+      statements.push(opaqueStatement(statements.length + 1, piece, line, sql, hidden));
+      continue;
+    }
     const interpretation = await analyzer.interpret(state, sql, actingAs);
     if (!interpretation.ok) {
       const { error } = interpretation;
-      throw new FirebreakError('invalid_input', `${origin}:${line + error.line - 1}:${error.column}: ${error.message}`);
+      const where = `${origin}:${line + error.line - 1}:${error.column}`;
+      // After a piece that could not be analysed the state is unknown: what looks invalid here
+      // may be valid then, so the piece is opaque rather than refused.
+      const earlier = statements.find((s) => s.effect === 'opaque');
+      if (earlier === undefined) throw new FirebreakError('invalid_input', `${where}: ${error.message}`);
+      const reason = `${error.message}, unless statement ${earlier.index}, which Firebreak cannot analyse, changes that`;
+      statements.push(opaqueStatement(statements.length + 1, piece, line + error.line - 1, sql, reason));
+      continue;
     }
     for (const statement of interpretation.statements)
       statements.push({ ...statement, index: statements.length + 1, piece, originLine: line + statement.line - 1 });
@@ -85,8 +101,24 @@ export async function analyseChange(options: AnalyseOptions): Promise<ChangeAnal
   if (!opaque && options.verify !== true)
     return { before, after: staticAfter, actingAs, statements, delta: computeDelta(before, staticAfter) };
 
-  const outcome = await analyzer.verify(raw, pieces.map((p) => p.sql).join(';\n'), actingAs);
-  const verification = verificationOf(outcome);
+  // What cannot be analysed cannot be replayed either: the sandbox runs the rest.
+  const replayed = pieces.filter((p) => p.opaque === undefined);
+  const unreplayed = pieces.length - replayed.length;
+  const outcome =
+    replayed.length === 0
+      ? ({ ok: false, reason: 'the change has no SQL the sandbox can run' } as const)
+      : await analyzer.verify(raw, replayed.map((p) => p.sql).join(';\n'), actingAs);
+  const replay = verificationOf(outcome);
+  const verification =
+    unreplayed === 0
+      ? replay
+      : {
+          ...replay,
+          warnings: [
+            ...replay.warnings,
+            `${unreplayed} piece${unreplayed === 1 ? '' : 's'} of the change could not be replayed (they stay opaque)`,
+          ],
+        };
   if (!outcome.ok)
     return { before, after: staticAfter, actingAs, statements, delta: computeDelta(before, staticAfter), verification };
   const sandboxAfter = keepLabels(before, classify(outcome.after, rules));
@@ -103,6 +135,10 @@ export async function analyseChange(options: AnalyseOptions): Promise<ChangeAnal
     delta: staticDelta,
     verification: { ...verification, agrees: sameGains(staticDelta, sandboxDelta) },
   };
+}
+
+function opaqueStatement(index: number, piece: number, line: number, sql: string, reason: string): AnalysedStatement {
+  return { index, sql, line: 1, column: 1, effect: 'opaque', edits: [], notes: [], reason, piece, originLine: line };
 }
 
 function verificationOf(outcome: SandboxOutcome): Verification {

@@ -268,13 +268,58 @@ describe('firebreak review: psql running what the answer does not show', () => {
       4,
       'psql runs the file fix.sql, whose content is not in the answer',
     ],
-  ])('never allows an answer with %s: it is refused, naming the line and why', async (_, lines, line, reason) => {
+  ])('never allows an answer with %s: an opaque statement, naming the line and why', async (_, lines, line, reason) => {
     const answer = file('hidden.md', lines.join('\n'));
-    const result = await cli(['review', answer, '--db', database.url, '--actor', 'agent:helper', '--no-record']);
-    expect(result.code).toBe(2);
-    expect(result.stdout).toBe('');
-    expect(result.stderr).toBe(
-      `firebreak review: ${answer}: hidden.md:${line}: ${reason}; not analysed: the answer cannot be checked, and needs a person to review it\n`,
+    const result = await cli([
+      'review',
+      answer,
+      '--db',
+      database.url,
+      '--actor',
+      'agent:helper',
+      '--no-record',
+      '--format',
+      'json',
+    ]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(3);
+    const report = JSON.parse(result.stdout);
+    expect(report.decision).toBe('review');
+    const opaque = report.statements.filter((s: { effect: string }) => s.effect === 'opaque');
+    expect(opaque).toHaveLength(1);
+    expect(opaque[0].reason).toBe(`${reason}; not analysed`);
+    expect(report.reasons.map((r: { rule: string }) => r.rule)).toContain('opaque-statements');
+    const text = await cli(['review', answer, '--db', database.url, '--actor', 'agent:helper', '--no-record']);
+    expect(text.code).toBe(3);
+    expect(text.stdout).toContain(`hidden.md:${line}`);
+  });
+});
+
+describe('firebreak review: after what the answer does not show', () => {
+  it('takes a name the hidden part may create as opaque, not as invalid', async () => {
+    const answer = file(
+      'after-hidden.md',
+      ['```sql', '\\i create_table.sql', '```', '', '```sql', 'GRANT SELECT ON made_by_script TO PUBLIC;', '```'].join(
+        '\n',
+      ),
+    );
+    const result = await cli([
+      'review',
+      answer,
+      '--db',
+      database.url,
+      '--actor',
+      'agent:helper',
+      '--no-record',
+      '--format',
+      'json',
+    ]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(3);
+    const statements = JSON.parse(result.stdout).statements as { effect: string; reason: string }[];
+    expect(statements.map((s) => s.effect)).toEqual(['opaque', 'opaque']);
+    expect(statements[1]?.reason).toMatch(
+      /made_by_script.*does not exist, unless statement 1, which Firebreak cannot analyse, changes that/,
     );
   });
 });

@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
-import { type ChangePiece, type ExtractedSql, extractSql } from '../../app/index.ts';
-import { FirebreakError, isFirebreakError } from '../../core/index.ts';
+import { type ChangePiece, extractSql } from '../../app/index.ts';
+import { isFirebreakError } from '../../core/index.ts';
 import { actorOf, CHANGE_OPTIONS, EXIT_BY_DECISION, printCheck, runCheck } from '../change-options.ts';
 import { defineCommand } from '../command.ts';
 import { EXIT, EXIT_BY_ERROR } from '../exit-codes.ts';
@@ -75,23 +75,18 @@ export const reviewCommand = defineCommand({
 
 /**
  * The pieces of an answer as a change. A piece that psql would run without the answer showing it
- * (`\gexec`, `\i file`, `\! cmd`, `psql -f file`) cannot be analysed, and the check pipeline has no
- * opaque pieces yet: the answer is refused (fail closed), never checked without it.
+ * (`\gexec`, `\i file`, `\! cmd`, `psql -f file`) cannot be analysed: it is an opaque statement,
+ * never safe, and the policy decides (the default sends it to review).
  */
 async function readPieces(path: string, io: CliIo): Promise<ChangePiece[]> {
   const markdown = await readInput(path, MAX_ANSWER_LENGTH, io);
   const origin = path === '-' ? 'stdin' : basename(path);
-  const found = extractSql(markdown);
-  const opaque = found.filter((piece): piece is ExtractedSql & { opaque: string } => piece.opaque !== undefined);
-  const [first] = opaque;
-  if (first !== undefined) {
-    const more = opaque.length > 1 ? ` (and ${opaque.length - 1} more such piece${opaque.length > 2 ? 's' : ''})` : '';
-    throw new FirebreakError(
-      'invalid_input',
-      `${origin}:${first.line}: ${first.opaque}${more}: the answer cannot be checked, and needs a person to review it`,
-    );
-  }
-  return found.map((piece) => ({ sql: piece.sql, origin, line: piece.line }));
+  return extractSql(markdown).map((piece) => ({
+    sql: piece.sql,
+    origin,
+    line: piece.line,
+    ...(piece.opaque === undefined ? {} : { opaque: piece.opaque }),
+  }));
 }
 
 /** The answer's line that an error names (`answer.md:12:3: …`), for the SARIF location. */
