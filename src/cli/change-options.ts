@@ -107,9 +107,10 @@ export async function runCheck(
   }
 }
 
-export function printCheck(report: CheckReport, format: string | undefined, io: CliIo): number {
+/** Prints a report; `uri` is the change's file as SARIF names it (relative to the working directory). */
+export function printCheck(report: CheckReport, format: string | undefined, io: CliIo, uri?: string): number {
   if (format === 'json') io.stdout(`${JSON.stringify(report, null, 2)}\n`);
-  else if (format === 'sarif') io.stdout(renderSarif(report, version()));
+  else if (format === 'sarif') io.stdout(renderSarif(report, version(), uri));
   else io.stdout(renderCheck(report));
   return EXIT_BY_DECISION[report.decision];
 }

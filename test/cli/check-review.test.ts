@@ -1,5 +1,5 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli } from '../support/cli.ts';
 import { createTestDatabase, type TestDatabase, uniquePrefix } from '../support/postgres.ts';
@@ -111,7 +111,10 @@ describe('firebreak check', () => {
 
   it('writes SARIF that locates each finding at its statement', async () => {
     const path = file('migration.sql', `select 1;\n\nGRANT SELECT ON app.users TO PUBLIC;\n`);
-    const result = await cli(['check', path, '--db', database.url, '--actor', 'agent:ci', '--format', 'sarif']);
+    // The file is named as given, relative to the working directory (a CI checkout's root).
+    const result = await cli(['check', path, '--db', database.url, '--actor', 'agent:ci', '--format', 'sarif'], {
+      cwd: dirname(dir),
+    });
     expect(result.code).toBe(4);
     const sarif = JSON.parse(result.stdout);
     expect(sarif.version).toBe('2.1.0');
@@ -122,7 +125,7 @@ describe('firebreak check', () => {
         locations: [
           expect.objectContaining({
             physicalLocation: expect.objectContaining({
-              artifactLocation: { uri: 'migration.sql' },
+              artifactLocation: { uri: `${basename(dir)}/migration.sql` },
               region: expect.objectContaining({ startLine: 3 }),
             }),
           }),

@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
 import { CHANGE_OPTIONS, printCheck, runCheck } from '../change-options.ts';
+import { artifactUri } from '../render/check-sarif.ts';
 import { defineCommand } from '../command.ts';
 import { MAX_CHANGE_LENGTH } from '../limits.ts';
 import { readInput } from '../read-input.ts';
@@ -22,6 +23,6 @@ export const checkCommand = defineCommand({
     const path = positionals[0] ?? '-';
     const sql = await readInput(path, MAX_CHANGE_LENGTH, io);
     const report = await runCheck([{ sql, origin: path === '-' ? 'stdin' : basename(path), line: 1 }], options, io);
-    return printCheck(report, options.format, io);
+    return printCheck(report, options.format, io, path === '-' ? undefined : artifactUri(path, io.cwd));
   },
 });
