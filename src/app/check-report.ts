@@ -60,6 +60,8 @@ export interface StatementReport {
   readonly edits: readonly string[];
   readonly notes: readonly string[];
   readonly reason?: string;
+  /** Powers beyond privileges on data that logins newly have (see `StatementAnalysis.powers`). */
+  readonly powers?: readonly string[];
 }
 
 export interface ResourceChangeReport {
@@ -176,6 +178,7 @@ export function describeAnalysis(
       edits: s.edits.map(describeEdit),
       notes: s.notes,
       ...(s.reason === undefined ? {} : { reason: s.reason }),
+      ...(s.powers === undefined ? {} : { powers: s.powers }),
     })),
     gained,
     lost,

@@ -77,6 +77,7 @@ export function activationOf(
     effect: s.effect,
     edits: s.edits,
     reason: s.reason ?? '',
+    powers: s.powers ?? [],
   }));
   return {
     actor: report.actor,
@@ -86,6 +87,7 @@ export function activationOf(
       opaque: statements.some((s) => s.effect === 'opaque'),
       readOnly: statements.every((s) => s.effect === 'read-only'),
       mutations: statements.filter((s) => s.effect !== 'read-only').length,
+      powers: statements.flatMap((s) => s.powers),
       edits: analysis.statements.flatMap((s) => s.edits.map((e) => editInfo(e, name, resource))),
     },
     // Per resource only when a rule reads them: a change can touch 500 labelled resources, and most

@@ -29,6 +29,11 @@ export interface StatementAnalysis {
   readonly edits: readonly Edit[];
   readonly notes: readonly string[];
   readonly reason?: string;
+  /**
+   * Powers beyond privileges on data that logins newly have after the statement, in words (e.g.
+   * `REPLICATION (copies the whole cluster): alice`): each can be turned into reading anything.
+   */
+  readonly powers?: readonly string[];
 }
 
 export type ChangeInterpretation =

@@ -20,9 +20,9 @@ beforeAll(async () => {
 
 type Actor = 'agent' | 'user';
 
-function statement(index: number, effect: StatementInfo['effect'], reason = ''): StatementInfo {
+function statement(index: number, effect: StatementInfo['effect'], reason = '', powers: string[] = []): StatementInfo {
   const edits = effect === 'edits' ? ['add-grant'] : [];
-  return { index, sql: `-- statement ${index}`, effect, edits, reason };
+  return { index, sql: `-- statement ${index}`, effect, edits, reason, powers };
 }
 
 /** A change of the given statements; the summary fields follow from them. */
@@ -32,6 +32,7 @@ function change(...statements: StatementInfo[]): ChangeInfo {
     opaque: statements.some((s) => s.effect === 'opaque'),
     readOnly: statements.every((s) => s.effect === 'read-only'),
     mutations: statements.filter((s) => s.effect !== 'read-only').length,
+    powers: statements.flatMap((s) => s.powers),
     edits: [],
   };
 }
@@ -117,6 +118,17 @@ describe('the default policy', () => {
     expect(decide('user', grant, one).reasons[0]?.message).toBe(
       'dana would give new principals read access to labelled data (financial, pii): 1 principal gains access to public.users',
     );
+  });
+
+  it('denies an agent that gives logins powers past every privilege, and sends a person to review', () => {
+    const power = change(statement(1, 'edits', '', ['REPLICATION (copies the whole cluster): alice']));
+    const agent = decide('agent', power);
+    expect(agent.decision).toBe('deny');
+    expect(rules(agent)).toEqual(['agent-grants-powers: deny']);
+    expect(agent.reasons[0]?.message).toBe(
+      'agent claude would give logins powers that reach past every privilege on data: REPLICATION (copies the whole cluster): alice',
+    );
+    expect(rules(decide('user', power))).toEqual(['person-grants-powers: review']);
   });
 
   it('sends a person who does the same to review', () => {

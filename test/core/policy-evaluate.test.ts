@@ -29,7 +29,7 @@ function activation(
   return {
     actor: { kind: parts.agent === false ? 'user' : 'agent', name: 'claude' },
     system: { name: 'warehouse', kind: 'postgres' },
-    change: { statements: [], opaque: false, readOnly: true, mutations: 0, edits: [], ...parts.change },
+    change: { statements: [], opaque: false, readOnly: true, mutations: 0, powers: [], edits: [], ...parts.change },
     delta: {
       gained: [],
       lost: [],

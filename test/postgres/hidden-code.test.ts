@@ -80,3 +80,52 @@ describe('code a statement runs without showing it', () => {
     ]);
   });
 });
+
+describe('powers beyond privileges on data', () => {
+  let powers: PGlite;
+  let system: Snapshot;
+  beforeAll(async () => {
+    powers = await createPglite();
+    await powers.exec(`
+      create role alice login; create role bob login; create role admins createrole; create role team;
+      grant team to bob;
+    `);
+    system = await readPostgresSnapshot(powers, 'test');
+  }, 60_000);
+  afterAll(async () => {
+    await powers.close();
+  });
+
+  async function gained(sql: string) {
+    const result = await interpretSql(system, sql, 'postgres');
+    if (!result.ok) throw new Error(result.error.message);
+    return result.statements.map((s) => s.powers ?? []);
+  }
+
+  it('names each power a statement newly gives to logins, and who gets it', async () => {
+    expect(await gained('grant pg_execute_server_program, pg_read_server_files to team')).toEqual([
+      [
+        'pg_execute_server_program (runs programs on the database server): bob',
+        'pg_read_server_files (reads any file on the database server, the data files too): bob',
+      ],
+    ]);
+    expect(await gained('alter role alice replication')).toEqual([['REPLICATION (copies the whole cluster): alice']]);
+    expect(await gained('grant admins to alice')).toEqual([
+      ['CREATEROLE (creates roles and grants roles it administers): alice'],
+    ]);
+    expect(await gained('grant team to alice with admin option')).toEqual([
+      ['ADMIN OPTION on team (grants it to anyone, itself included): alice'],
+    ]);
+    expect(await gained('create role carol login createrole in role team')).toEqual([
+      ['CREATEROLE (creates roles and grants roles it administers): carol'],
+    ]);
+  });
+
+  it('names none for what gives no power, or a power the logins had', async () => {
+    expect(await gained('grant team to alice; alter role alice createdb; create role dave')).toEqual([[], [], []]);
+    expect(await gained('grant admins to bob; grant admins to team')).toEqual([
+      ['CREATEROLE (creates roles and grants roles it administers): bob'],
+      [],
+    ]);
+  });
+});

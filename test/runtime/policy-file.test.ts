@@ -151,11 +151,19 @@ describe('reading policy files', () => {
       system: { name: 'warehouse', kind: 'postgres' },
       change: {
         statements: [
-          { index: 0, sql: 'GRANT SELECT ON t TO PUBLIC', effect: 'edits', edits: ['add-grant'], reason: '' },
+          {
+            index: 0,
+            sql: 'GRANT SELECT ON t TO PUBLIC',
+            effect: 'edits',
+            edits: ['add-grant'],
+            reason: '',
+            powers: [],
+          },
         ],
         opaque: false,
         readOnly: false,
         mutations: 1,
+        powers: [],
         edits: [
           { kind: 'add-grant', principal: 'public', resource: 'public.t', privilege: 'SELECT', member: '', group: '' },
         ],

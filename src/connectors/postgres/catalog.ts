@@ -27,6 +27,7 @@ const roleRow = z.object({
   bypassrls: z.boolean(),
   createrole: z.boolean(),
   createdb: z.boolean(),
+  replication: z.boolean(),
 });
 
 const membershipRow = z.object({
@@ -156,7 +157,8 @@ const QUERIES = {
       current_database()::text as database, current_user::text as current_user,
       (select rolname::text from pg_catalog.pg_roles where oid = 10) as bootstrap_superuser`,
   roles: `select rolname::text as name, rolsuper as superuser, rolinherit as inherit, rolcanlogin as login,
-      rolbypassrls as bypassrls, rolcreaterole as createrole, rolcreatedb as createdb
+      rolbypassrls as bypassrls, rolcreaterole as createrole, rolcreatedb as createdb,
+      rolreplication as replication
     from pg_catalog.pg_roles`,
   membershipsV16: `select m.rolname::text as member, r.rolname::text as role, g.rolname::text as grantor,
       a.admin_option, a.inherit_option, a.set_option

@@ -65,7 +65,12 @@ export function normaliseCatalog(rows: CatalogRows, system: string): SnapshotDat
     login: role.login,
     superuser: role.superuser,
     bypassRowSecurity: role.bypassrls,
-    attributes: { inherit: role.inherit, createrole: role.createrole, createdb: role.createdb },
+    attributes: {
+      inherit: role.inherit,
+      createrole: role.createrole,
+      createdb: role.createdb,
+      ...(role.replication ? { replication: true } : {}),
+    },
   }));
 
   const memberships: Membership[] = rows.memberships.map((m) => ({

@@ -28,6 +28,8 @@ export interface StatementInfo {
   readonly edits: readonly string[];
   /** Why the statement is opaque; `''` otherwise. */
   readonly reason: string;
+  /** Powers beyond privileges on data that logins newly have after it, in words. */
+  readonly powers: readonly string[];
 }
 
 /** One edit of the change; `''` in fields that do not apply to its kind. */
@@ -48,6 +50,8 @@ export interface ChangeInfo {
   readonly readOnly: boolean;
   /** Statements that edit or may edit (edits and opaque ones). */
   readonly mutations: number;
+  /** Every statement's `powers`: what logins newly can do beyond privileges on data. */
+  readonly powers: readonly string[];
   readonly edits: readonly EditInfo[];
 }
 

@@ -27,6 +27,7 @@ const statement: CelFields<StatementInfo> = {
   effect: 'string',
   edits: 'list<string>',
   reason: 'string',
+  powers: 'list<string>',
 };
 const edit: CelFields<EditInfo> = {
   kind: 'string',
@@ -41,6 +42,7 @@ const change: CelFields<ChangeInfo> = {
   opaque: 'bool',
   readOnly: 'bool',
   mutations: 'int',
+  powers: 'list<string>',
   edits: 'list<Edit>',
 };
 const resourceChange: CelFields<ResourceChangeInfo> = {

@@ -23,7 +23,11 @@ import { unsafeCalls } from './safe-functions.ts';
 import { interpretDiscard, interpretSet, interpretTransaction } from './session.ts';
 import { InterpretError, initialState, type SessionState, withEdits } from './state.ts';
 import { redactPasswords } from './text.ts';
+import { powersGained } from './powers.ts';
 import { writesRunningCode } from './writes.ts';
+
+/** Edits that can give a login a power beyond privileges on data (see `powers.ts`). */
+const POWER_EDITS: ReadonlySet<string> = new Set(['add-membership', 'add-principal', 'update-principal']);
 
 /** One statement of a change, and what it does: the app's port type, which this implements. */
 export type StatementEffect = StatementAnalysis;
@@ -58,7 +62,9 @@ export async function interpretSql(snapshot: Snapshot, sql: string, role: Princi
   for (const statement of parsed.statements) {
     try {
       const outcome = interpretStatement(state, statement);
+      const previous = state.snapshot;
       state = outcome.session ?? withEdits(state, outcome.edits);
+      const powers = outcome.edits.some((e) => POWER_EDITS.has(e.kind)) ? powersGained(previous, state.snapshot) : [];
       statements.push({
         index: statement.index,
         sql: redactPasswords(statement.sql),
@@ -68,6 +74,7 @@ export async function interpretSql(snapshot: Snapshot, sql: string, role: Princi
         edits: outcome.edits,
         notes: outcome.notes,
         ...(outcome.reason === undefined ? {} : { reason: outcome.reason }),
+        ...(powers.length === 0 ? {} : { powers }),
       });
     } catch (error) {
       if (!(error instanceof InterpretError)) throw error;

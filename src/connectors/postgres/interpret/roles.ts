@@ -5,20 +5,21 @@ import { inheritAttribute, reinherit, roleGrantor } from './memberships.ts';
 import { editing, type Outcome, opaque } from './outcome.ts';
 import { InterpretError, isSuperuser, resolveRole, type SessionState, serverVersion } from './state.ts';
 
+type Attribute = 'login' | 'superuser' | 'bypassRowSecurity' | 'inherit' | 'createrole' | 'createdb' | 'replication';
+
 /** Role attributes the access model follows; the others are kept as shown facts only. */
-const ATTRIBUTE_OPTIONS: Readonly<
-  Record<string, 'login' | 'superuser' | 'bypassRowSecurity' | 'inherit' | 'createrole' | 'createdb'>
-> = {
+const ATTRIBUTE_OPTIONS: Readonly<Record<string, Attribute>> = {
   canlogin: 'login',
   superuser: 'superuser',
   bypassrls: 'bypassRowSecurity',
   inherit: 'inherit',
   createrole: 'createrole',
   createdb: 'createdb',
+  isreplication: 'replication',
 };
 
 /** Options that do not change who can read what (passwords are never looked at). */
-const NEUTRAL_OPTIONS = new Set(['password', 'validUntil', 'connectionlimit', 'isreplication', 'sysid']);
+const NEUTRAL_OPTIONS = new Set(['password', 'validUntil', 'connectionlimit', 'sysid']);
 
 /** CREATE ROLE / USER / GROUP (https://www.postgresql.org/docs/current/sql-createrole.html). */
 export function interpretCreateRole(state: SessionState, stmt: CreateRoleStmt): Outcome {
@@ -35,7 +36,12 @@ export function interpretCreateRole(state: SessionState, stmt: CreateRoleStmt): 
     login: attributes.login ?? stmt.stmt_type === 'ROLESTMT_USER',
     superuser: attributes.superuser ?? false,
     bypassRowSecurity: attributes.bypassRowSecurity ?? false,
-    attributes: { inherit, createrole: attributes.createrole ?? false, createdb: attributes.createdb ?? false },
+    attributes: {
+      inherit,
+      createrole: attributes.createrole ?? false,
+      createdb: attributes.createdb ?? false,
+      ...(attributes.replication === true ? { replication: true } : {}),
+    },
   };
   const edits: Edit[] = [{ kind: 'add-principal', principal }];
   const modern = serverVersion(state) >= 160000;
@@ -79,6 +85,7 @@ export function interpretAlterRole(state: SessionState, stmt: AlterRoleStmt): Ou
       ...(attributes.inherit === undefined ? {} : { inherit: attributes.inherit }),
       ...(attributes.createrole === undefined ? {} : { createrole: attributes.createrole }),
       ...(attributes.createdb === undefined ? {} : { createdb: attributes.createdb }),
+      ...(attributes.replication === undefined ? {} : { replication: attributes.replication }),
     },
   };
   const edits: Edit[] = [{ kind: 'update-principal', principal: role, changes }];
@@ -156,9 +163,7 @@ export function interpretAlterRoleSet(stmt: AlterRoleSetStmt): Outcome {
   return opaque(`a per-role default for "${name}" can change what later sessions run (e.g. search_path, role)`);
 }
 
-function attributeChanges(
-  options: readonly DefElem[],
-): Partial<Record<'login' | 'superuser' | 'bypassRowSecurity' | 'inherit' | 'createrole' | 'createdb', boolean>> {
+function attributeChanges(options: readonly DefElem[]): Partial<Record<Attribute, boolean>> {
   const changes: Partial<Record<string, boolean>> = {};
   for (const option of options) {
     const name = option.defname ?? '';

@@ -31,6 +31,7 @@ function roleOptions(principal: Principal): string {
     flag(attribute('inherit', true), 'INHERIT'),
     flag(attribute('createrole', false), 'CREATEROLE'),
     flag(attribute('createdb', false), 'CREATEDB'),
+    flag(attribute('replication', false), 'REPLICATION'),
   ].join(' ');
 }
 
