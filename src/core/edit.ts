@@ -2,7 +2,7 @@ import { recordDerivation } from './lineage.ts';
 import type { DefaultGrant, Grant, Membership, Principal, PrincipalId, Resource, ResourceId } from './model.ts';
 import { OverlayMap } from './overlay-map.ts';
 import { err, type Issue, ok, type Result } from './result.ts';
-import { deepFreeze, freezeDerived, membershipProblem, type Snapshot } from './snapshot.ts';
+import { deepFreeze, freezeDerived, type ListStep, membershipProblem, type Snapshot } from './snapshot.ts';
 
 /**
  * One primitive change to a snapshot. A connector turns a native change (SQL text, a policy
@@ -368,15 +368,48 @@ class EditState {
     }
   }
 
-  /** The principals in the old order, updated ones in place, added ones after. */
-  #principalList(): Principal[] {
-    const list: Principal[] = [];
-    for (const p of this.#base.principals) {
-      const changed = this.#principals.get(p.id);
-      if (changed !== null) list.push(changed ?? p);
-    }
-    for (const [id, p] of this.#principals) if (p !== null && !this.#base.principalById.has(id)) list.push(p);
-    return list;
+  /** The principals in the old order, updated ones in place, removed ones out, added ones after. */
+  #principalsStep(): ListStep<Principal> {
+    const changes = this.#principals;
+    if (changes.size === 0) return { base: this.#base };
+    return {
+      base: this.#base,
+      apply: (items) => {
+        for (const [id, p] of changes) {
+          if (p === null) items.delete(id);
+          else items.set(id, p);
+        }
+      },
+    };
+  }
+
+  /** The memberships in the old order, removed ones out, added ones after. */
+  #membershipsStep(): ListStep<Membership> {
+    const removed = this.#removedMemberships;
+    const added = this.#addedMemberships;
+    if (removed.size === 0 && added.length === 0) return { base: this.#base };
+    return {
+      base: this.#base,
+      apply: (items) => {
+        for (const m of removed) items.delete(m);
+        for (const m of added) items.set(m, m);
+      },
+    };
+  }
+
+  /** The resources in the old order, except that changed ones go after (and removed ones out). */
+  #resourcesStep(): ListStep<Resource> {
+    const changes = this.#resources;
+    if (changes.size === 0) return { base: this.#base };
+    return {
+      base: this.#base,
+      apply: (items) => {
+        for (const [id, r] of changes) {
+          items.delete(id);
+          if (r !== null) items.set(id, r);
+        }
+      },
+    };
   }
 
   /**
@@ -442,8 +475,6 @@ class EditState {
     }
     if (issues.length > 0) return err(issues);
 
-    // Lazy either way: the base's list may itself be lazy, and most edits never need the list.
-    const resources = this.#resources.size === 0 ? () => base.resources : () => [...this.#allResources()];
     const membershipsChanged = this.#removedMemberships.size > 0 || this.#addedMemberships.length > 0;
     // Principals replaced by the edits were frozen when set; the rest are the old, frozen ones.
     const grantChanges = new Map([...this.#grants].filter(([id]) => this.#resource(id) !== undefined));
@@ -459,12 +490,14 @@ class EditState {
       readPrivilege: base.readPrivilege,
       blanketGrants: base.blanketGrants,
       ...(base.facts === undefined ? {} : { facts: base.facts }),
-      principals: this.#principals.size === 0 ? () => base.principals : () => this.#principalList(),
+      // Lists as steps from the base's: built only when read (engines use the indexes), and then
+      // without recursing through a long script's chain of snapshots.
+      principals: this.#principalsStep(),
       principalById,
-      memberships: membershipsChanged ? () => [...this.#allMemberships()] : () => base.memberships,
+      memberships: this.#membershipsStep(),
       membershipsOf: membershipsChanged ? this.#regroup('member', this.#membersTouched) : base.membershipsOf,
       membersOf: membershipsChanged ? this.#regroup('group', this.#groupsTouched) : base.membersOf,
-      resources,
+      resources: this.#resourcesStep(),
       resourceById: OverlayMap.derive(base.resourceById, changedResources, removedResources),
       grantsByResource,
       defaultGrants: this.#defaultGrants ?? base.defaultGrants,
