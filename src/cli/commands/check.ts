@@ -1,9 +1,9 @@
 import { basename } from 'node:path';
 import { CHANGE_OPTIONS, printCheck, runCheck } from '../change-options.ts';
-import { artifactUri } from '../render/check-sarif.ts';
 import { defineCommand } from '../command.ts';
 import { MAX_CHANGE_LENGTH } from '../limits.ts';
 import { readInput } from '../read-input.ts';
+import { artifactUri } from '../render/check-sarif.ts';
 
 export const checkCommand = defineCommand({
   name: 'check',

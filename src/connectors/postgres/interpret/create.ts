@@ -20,9 +20,9 @@ import { parsePgBool, qualifiedName, quoteIdent } from '../names.ts';
 import { databaseId, relationId, schemaId } from '../normalise.ts';
 import { defElems, defValue, namesOf, nodeAs, roleReference } from './ast.ts';
 import { queryLineage } from './lineage.ts';
-import { unsafeCalls } from './safe-functions.ts';
 import { editing, type Outcome } from './outcome.ts';
 import { ownerDefaults, SCHEMA_PRIVILEGES, tablePrivileges } from './privileges.ts';
+import { unsafeCalls } from './safe-functions.ts';
 import {
   creationSchema,
   findRelation,

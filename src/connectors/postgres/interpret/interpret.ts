@@ -18,12 +18,12 @@ import { interpretGrantRole } from './memberships.ts';
 import { editing, type Outcome, opaque, readOnly } from './outcome.ts';
 import { loadParser, type ParsedStatement, parseScript } from './parse.ts';
 import { interpretAlterPolicy, interpretCreatePolicy } from './policies.ts';
+import { powersGained } from './powers.ts';
 import { interpretAlterRole, interpretAlterRoleSet, interpretCreateRole, interpretDropRole } from './roles.ts';
 import { unsafeCalls } from './safe-functions.ts';
 import { interpretDiscard, interpretSet, interpretTransaction } from './session.ts';
 import { InterpretError, initialState, type SessionState, withEdits } from './state.ts';
 import { redactPasswords } from './text.ts';
-import { powersGained } from './powers.ts';
 import { writesRunningCode } from './writes.ts';
 
 /** Edits that can give a login a power beyond privileges on data (see `powers.ts`). */
