@@ -370,17 +370,7 @@ class EditState {
 
   /** The principals in the old order, updated ones in place, removed ones out, added ones after. */
   #principalsStep(): ListStep<Principal> {
-    const changes = this.#principals;
-    if (changes.size === 0) return { base: this.#base };
-    return {
-      base: this.#base,
-      apply: (items) => {
-        for (const [id, p] of changes) {
-          if (p === null) items.delete(id);
-          else items.set(id, p);
-        }
-      },
-    };
+    return keyedStep(this.#base, this.#principals, false);
   }
 
   /** The memberships in the old order, removed ones out, added ones after. */
@@ -399,17 +389,7 @@ class EditState {
 
   /** The resources in the old order, except that changed ones go after (and removed ones out). */
   #resourcesStep(): ListStep<Resource> {
-    const changes = this.#resources;
-    if (changes.size === 0) return { base: this.#base };
-    return {
-      base: this.#base,
-      apply: (items) => {
-        for (const [id, r] of changes) {
-          items.delete(id);
-          if (r !== null) items.set(id, r);
-        }
-      },
-    };
+    return keyedStep(this.#base, this.#resources, true);
   }
 
   /**
@@ -556,4 +536,21 @@ function sameDefault(a: DefaultGrantKey, b: DefaultGrantKey): boolean {
     a.principal === b.principal &&
     a.privilege === b.privilege
   );
+}
+
+/**
+ * A step from `base`'s list by changes keyed by id (`null` removes): changed items stay in place,
+ * or go after the others when `moveChanged`; new ones go after.
+ */
+function keyedStep<T>(base: Snapshot, changes: ReadonlyMap<string, T | null>, moveChanged: boolean): ListStep<T> {
+  if (changes.size === 0) return { base };
+  return {
+    base,
+    apply: (items) => {
+      for (const [id, item] of changes) {
+        if (item === null || moveChanged) items.delete(id);
+        if (item !== null) items.set(id, item);
+      }
+    },
+  };
 }

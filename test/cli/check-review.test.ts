@@ -227,6 +227,20 @@ describe('firebreak review', () => {
   });
 });
 
+/** `firebreak review` of one answer by an agent, not recorded. */
+function reviewByAgent(answer: string, format?: string) {
+  return cli([
+    'review',
+    answer,
+    '--db',
+    database.url,
+    '--actor',
+    'agent:helper',
+    '--no-record',
+    ...(format === undefined ? [] : ['--format', format]),
+  ]);
+}
+
 describe('firebreak review: psql running what the answer does not show', () => {
   it.each([
     [
@@ -273,17 +287,7 @@ describe('firebreak review: psql running what the answer does not show', () => {
     ],
   ])('never allows an answer with %s: an opaque statement, naming the line and why', async (_, lines, line, reason) => {
     const answer = file('hidden.md', lines.join('\n'));
-    const result = await cli([
-      'review',
-      answer,
-      '--db',
-      database.url,
-      '--actor',
-      'agent:helper',
-      '--no-record',
-      '--format',
-      'json',
-    ]);
+    const result = await reviewByAgent(answer, 'json');
     expect(result.stderr).toBe('');
     expect(result.code).toBe(3);
     const report = JSON.parse(result.stdout);
@@ -292,7 +296,7 @@ describe('firebreak review: psql running what the answer does not show', () => {
     expect(opaque).toHaveLength(1);
     expect(opaque[0].reason).toBe(`${reason}; not analysed`);
     expect(report.reasons.map((r: { rule: string }) => r.rule)).toContain('opaque-statements');
-    const text = await cli(['review', answer, '--db', database.url, '--actor', 'agent:helper', '--no-record']);
+    const text = await reviewByAgent(answer);
     expect(text.code).toBe(3);
     expect(text.stdout).toContain(`hidden.md:${line}`);
   });
@@ -306,17 +310,7 @@ describe('firebreak review: after what the answer does not show', () => {
         '\n',
       ),
     );
-    const result = await cli([
-      'review',
-      answer,
-      '--db',
-      database.url,
-      '--actor',
-      'agent:helper',
-      '--no-record',
-      '--format',
-      'json',
-    ]);
+    const result = await reviewByAgent(answer, 'json');
     expect(result.stderr).toBe('');
     expect(result.code).toBe(3);
     const statements = JSON.parse(result.stdout).statements as { effect: string; reason: string }[];

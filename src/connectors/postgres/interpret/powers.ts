@@ -1,4 +1,4 @@
-import type { PrincipalId, Snapshot } from '../../../core/index.ts';
+import { cachedIn, type PrincipalId, type Snapshot } from '../../../core/index.ts';
 
 /** Predefined roles whose members act on the server itself, outside every privilege on data. */
 const SERVER_ROLES: Readonly<Record<string, string>> = {
@@ -17,11 +17,7 @@ const SERVER_ROLES: Readonly<Record<string, string>> = {
  */
 function powerHolders(snapshot: Snapshot, existing: Snapshot): Map<string, PrincipalId[]> {
   const holders = new Map<string, PrincipalId[]>();
-  const add = (power: string, principal: PrincipalId) => {
-    const list = holders.get(power);
-    if (list === undefined) holders.set(power, [principal]);
-    else list.push(principal);
-  };
+  const add = (power: string, principal: PrincipalId) => cachedIn(holders, power, () => []).push(principal);
   for (const principal of snapshot.principals) {
     if (principal.superuser) continue;
     if (principal.attributes?.createrole === true)
