@@ -35,6 +35,16 @@ describe('firebreak check in text', () => {
     expect(out).toContain('  app.users (table · pii): 1 principal gains (1 full)\n');
   });
 
+  it('leads with the powers a change gives, when it gives no read access', async () => {
+    const out = await check(`ALTER ROLE ${r('alice')} REPLICATION;`);
+    expect(out.split('\n')[0]).toBe(
+      'REVIEW: this change by user:dana gives logins powers that reach past every privilege on data.',
+    );
+    expect(out).toContain(
+      `person-grants-powers: dana would give logins powers that reach past every privilege on data: REPLICATION (copies the whole cluster): ${r('alice')}`,
+    );
+  });
+
   it('says several principals gain, in the plural', async () => {
     const out = await check(`GRANT SELECT ON app.users, app.accounts TO ${r('alice')}, ${r('bob')};`);
     expect(out.split('\n')[0]).toBe(

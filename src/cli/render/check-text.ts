@@ -76,6 +76,8 @@ function headline(report: CheckReport): string {
   const { principalsGaining, resourcesGaining, labelsGained } = report.summary;
   if (principalsGaining > 0)
     return `${verdict}: this change by ${who} makes ${kindsOf(report)} (${labelsGained.join(', ')}) readable by ${plural(principalsGaining, 'principal')} who could not read ${resourcesGaining === 1 ? 'it' : 'them'}.`;
+  if (report.statements.some((s) => s.powers !== undefined))
+    return `${verdict}: this change by ${who} gives logins powers that reach past every privilege on data.`;
   if (report.statements.some((s) => s.effect === 'opaque'))
     return `${verdict}: this change by ${who} runs statements Firebreak cannot analyse.`;
   if (report.summary.principalsLosing > 0)
