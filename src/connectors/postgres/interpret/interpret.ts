@@ -18,16 +18,13 @@ import { interpretGrantRole } from './memberships.ts';
 import { editing, type Outcome, opaque, readOnly } from './outcome.ts';
 import { loadParser, type ParsedStatement, parseScript } from './parse.ts';
 import { interpretAlterPolicy, interpretCreatePolicy } from './policies.ts';
-import { powersGained } from './powers.ts';
+import { mayGivePowers, powersGained } from './powers.ts';
 import { interpretAlterRole, interpretAlterRoleSet, interpretCreateRole, interpretDropRole } from './roles.ts';
 import { unsafeCalls } from './safe-functions.ts';
 import { interpretDiscard, interpretSet, interpretTransaction } from './session.ts';
 import { InterpretError, initialState, type SessionState, withEdits } from './state.ts';
 import { redactPasswords } from './text.ts';
 import { writesRunningCode } from './writes.ts';
-
-/** Edits that can give a login a power beyond privileges on data (see `powers.ts`). */
-const POWER_EDITS: ReadonlySet<string> = new Set(['add-membership', 'add-principal', 'update-principal']);
 
 /** One statement of a change, and what it does: the app's port type, which this implements. */
 export type StatementEffect = StatementAnalysis;
@@ -64,7 +61,7 @@ export async function interpretSql(snapshot: Snapshot, sql: string, role: Princi
       const outcome = interpretStatement(state, statement);
       const previous = state.snapshot;
       state = outcome.session ?? withEdits(state, outcome.edits);
-      const powers = outcome.edits.some((e) => POWER_EDITS.has(e.kind)) ? powersGained(previous, state.snapshot) : [];
+      const powers = mayGivePowers(state.snapshot, outcome.edits) ? powersGained(previous, state.snapshot) : [];
       statements.push({
         index: statement.index,
         sql: redactPasswords(statement.sql),
